@@ -1,0 +1,52 @@
+#pragma once
+// Model: built from a checkpoint on a Backend; runs batched forward passes over a KV cache.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "harness/io/model_config.hpp"
+
+namespace tb {
+
+class Backend;
+class Checkpoint;
+
+// Tokens of several sequences in one call. Tokens of one slot are contiguous and in increasing
+// position order; a token at position p in slot s attends to positions 0..p of slot s, so
+// positions below p must already be in the cache or earlier in this batch.
+struct ForwardBatch {
+  std::vector<int32_t> tokens;
+  std::vector<int32_t> positions;
+  std::vector<int32_t> slots;
+  std::vector<int32_t> logit_rows;  // indices into `tokens` whose logits are wanted; empty: all
+};
+
+// Per-slot keys and values for every layer. Writing position p overwrites what was there, so
+// truncating a slot is setting its length.
+class KvCache {
+ public:
+  virtual ~KvCache() = default;
+  virtual int num_slots() const = 0;
+  virtual int capacity() const = 0;  // positions per slot
+  virtual int length(int slot) const = 0;
+  virtual void set_length(int slot, int length) = 0;
+  // Copies the first `length` positions of `from` into `to` (prefix sharing).
+  virtual void copy_prefix(int from, int to, int length) = 0;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const ModelConfig& config() const = 0;
+  virtual std::unique_ptr<KvCache> make_cache(int num_slots, int capacity) const = 0;
+  // Runs the batch, storing its keys/values in `cache`, and writes f32 logits of the wanted rows
+  // into `logits` ([rows, vocab], row-major, resized as needed).
+  virtual void forward(const ForwardBatch& batch, KvCache& cache, std::vector<float>& logits) = 0;
+  // Parameter count and bytes of weights as stored on the backend, for FLOP and MBU figures.
+  virtual int64_t parameter_count() const = 0;
+};
+
+// The explicit registry of architectures (harness/model/registry.cpp).
+std::unique_ptr<Model> load_model(const Checkpoint& checkpoint, Backend& backend);
+
+}  // namespace tb

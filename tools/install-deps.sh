@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tunebench builds, tests and runs with, when any is missing.
+# Usage: tools/install-deps.sh [--test]   (--test adds the reference tools the tests use)
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libfmt-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev libpcre2-dev
+  libopenblas-dev libopenblas0-pthread libsentencepiece-dev
+  doctest-dev libbenchmark-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  # Independent references: PyTorch for logits, sentencepiece for tokenizer files, abc2midi.
+  packages+=(python3 python3-torch python3-numpy python3-sentencepiece python3-mido abcmidi)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "tunebench: installing ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

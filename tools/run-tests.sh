@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds (warnings as errors), runs every test,
+# then builds and runs the unit tests once more under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/install-deps.sh --test
+
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DTUNEBENCH_WERROR=ON
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUNEBENCH_WERROR=ON \
+  -DTUNEBENCH_SANITIZE=ON -DTUNEBENCH_BENCHMARKS=OFF -DTUNEBENCH_CUDA=OFF
+cmake --build build-sanitize -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-sanitize --output-on-failure -L unit -j"$jobs"
