@@ -13,17 +13,9 @@
 #include "harness/core/dtype.hpp"
 #include "harness/core/tensor.hpp"
 #include "harness/io/model_config.hpp"
+#include "harness/io/safetensors_file.hpp"  // TensorInfo
 
 namespace tb {
-
-struct TensorInfo {
-  std::string name;
-  DType dtype = DType::F32;
-  Shape shape;
-  const std::byte* data = nullptr;  // inside the mapping of `file`
-  size_t nbytes = 0;
-  std::string file;  // the safetensors file that holds it, for messages
-};
 
 class Checkpoint {
  public:
@@ -34,19 +26,27 @@ class Checkpoint {
   const std::filesystem::path& dir() const { return dir_; }
   const ModelConfig& config() const { return config_; }
   bool has(const std::string& name) const { return tensors_.count(name) != 0; }
-  // The tensor, or tb::Error "<dir>: tensor <name>: missing".
+  // The tensor, or tb::Error "<dir>: tensor <name>: missing" (BadInput), or Unsupported
+  // "<file>: tensor <name>: dtype I64 is not supported" for a tensor of another dtype.
   const TensorInfo& tensor(const std::string& name) const;
   // The tensor with an expected shape, or tb::Error naming its file, the tensor and both shapes.
   const TensorInfo& require(const std::string& name, const Shape& shape) const;
+  // Names of the tensors with a supported dtype (F32, F16, BF16), sorted.
   std::vector<std::string> names() const;
   // Widens a tensor to a host f32 tensor.
   Tensor load_f32(const std::string& name, const Shape& shape) const;
+  // A 64-bit FNV-1a hash of the weights as 16 hex digits: every shard's file name, size and
+  // header, plus sampled 64 KiB blocks of its data section (all of it up to 16 MiB, else 256
+  // blocks at a fixed stride and the last block). Cheap on 7B models, and changes whenever a
+  // header or, with high probability, the weights change. Depends on how the files are sharded.
+  std::string content_hash() const;
 
  private:
   std::filesystem::path dir_;
   ModelConfig config_;
   std::map<std::string, TensorInfo> tensors_;
-  std::vector<std::shared_ptr<void>> mappings_;  // keeps the mmap'd files alive
+  std::map<std::string, UnsupportedTensor> unsupported_;
+  std::vector<std::shared_ptr<const SafetensorsFile>> files_;  // keeps the mappings alive
 };
 
 }  // namespace tb

@@ -22,7 +22,7 @@ struct ModelConfig {
   double rope_theta = 10000.0;
   double norm_eps = 1e-6;  // rms_norm_eps, layer_norm_epsilon
   bool tie_word_embeddings = false;
-  std::string activation;   // "silu" (llama hidden_act), "gelu_new" (gpt2 activation_function)
+  std::string activation;     // "silu" (llama hidden_act), "gelu_new" (gpt2 activation_function)
   int64_t bos_token_id = -1;  // -1 when config.json has none
   int64_t eos_token_id = -1;
   std::string torch_dtype;  // informational only; the tensors' own dtypes are authoritative

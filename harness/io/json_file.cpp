@@ -1,0 +1,78 @@
+#include "harness/io/json_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness/core/error.hpp"
+
+namespace tb {
+
+nlohmann::json parse_json_object(std::string_view text, const std::string& file,
+                                 const std::string& field) {
+  // Duplicate keys of the top-level object are a classic way to make two readers disagree
+  // about a file, so they are an error here.
+  std::set<std::string> top_keys;
+  std::string duplicate;
+  auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && duplicate.empty()) {
+      const std::string key = parsed.get<std::string>();
+      if (!top_keys.insert(key).second) duplicate = key;
+    }
+    return true;
+  };
+  nlohmann::json value;
+  try {
+    value = nlohmann::json::parse(text.begin(), text.end(), callback);
+  } catch (const nlohmann::json::exception& e) {
+    // nlohmann's messages are one line: "[json.exception.parse_error.101] parse error at ...".
+    throw bad_input(file, field, std::string("invalid JSON: ") + e.what());
+  }
+  if (!value.is_object()) {
+    throw bad_input(file, field, "expected a JSON object, found " + json_type_name(value));
+  }
+  if (!duplicate.empty()) throw bad_input(file, field, "duplicate key '" + duplicate + "'");
+  return value;
+}
+
+nlohmann::json read_json_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(ErrorKind::Io, path.string() + ": cannot read: is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(ErrorKind::Io, path.string() + ": cannot open: " + std::strerror(errno));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw Error(ErrorKind::Io, path.string() + ": read error");
+  const std::string text = std::move(buffer).str();
+  return parse_json_object(text, path.string(), "json");
+}
+
+std::string json_type_name(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+      return "an integer";
+    case nlohmann::json::value_t::number_float:
+      return "a floating-point number";
+    default:
+      return "an unexpected value";
+  }
+}
+
+}  // namespace tb
