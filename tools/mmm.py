@@ -13,7 +13,7 @@ Library use (e.g. a training script that puts tools/ on sys.path):
 
 Command line (run with /usr/bin/python3, which has mido):
 
-    /usr/bin/python3 tools/mmm.py FILE_OR_DIR... > out.txt
+    /usr/bin/python3 tools/mmm.py [--output OUT.txt] FILE_OR_DIR... > out.txt
 
 prints `<relative path>\\t<sample>` per sample, sorted by path (a directory argument is searched
 recursively for *.mid / *.midi and paths are relative to it; a file argument prints its name as
@@ -168,8 +168,11 @@ def _int_value(token, prefix, lo, hi):
     return value if lo <= value <= hi else None
 
 
-def decode(tokens, ticks_per_quarter=STEPS_PER_QUARTER, diagnostics=None):
+def decode(tokens, ticks_per_quarter=STEPS_PER_QUARTER, diagnostics=None, first_bar=0):
     """Notes of one MMM sample (string or list of tokens); never raises on malformed input.
+
+    Steps become ticks at `ticks_per_quarter` (4: one tick per step); bar k of a track starts
+    at step 16 * (first_bar + k), so sample j of a piece decodes in place with first_bar = 4*j.
 
     Problems are appended to `diagnostics` (a list) as "token N: what" when one is given.
     Notes are sorted by (track, start, pitch, duration); track = index of TRACK_START.
@@ -186,7 +189,7 @@ def decode(tokens, ticks_per_quarter=STEPS_PER_QUARTER, diagnostics=None):
         diags.append("token {}: {}".format(i, what))
 
     def close_bar(i):
-        bar_end = (state["bar"] + 1) * STEPS_PER_BAR
+        bar_end = (first_bar + state["bar"] + 1) * STEPS_PER_BAR
         for pitch in sorted(open_notes):
             for start in open_notes[pitch]:
                 add_note(i, pitch, start, bar_end)
@@ -230,7 +233,7 @@ def decode(tokens, ticks_per_quarter=STEPS_PER_QUARTER, diagnostics=None):
                 report(i, "missing BAR_END")
                 close_bar(i)
             state["in_bar"] = True
-            state["time"] = state["bar"] * STEPS_PER_BAR
+            state["time"] = (first_bar + state["bar"]) * STEPS_PER_BAR
         elif token == "BAR_END":
             if not state["in_bar"]:
                 report(i, "BAR_END without BAR_START")
@@ -245,7 +248,7 @@ def decode(tokens, ticks_per_quarter=STEPS_PER_QUARTER, diagnostics=None):
             if not state["in_bar"]:
                 report(i, "TIME_DELTA outside a bar")
                 continue
-            bar_end = (state["bar"] + 1) * STEPS_PER_BAR
+            bar_end = (first_bar + state["bar"] + 1) * STEPS_PER_BAR
             state["time"] += _int_value(token, "TIME_DELTA=", 1, STEPS_PER_BAR)
             if state["time"] > bar_end:
                 report(i, "TIME_DELTA beyond the bar")
@@ -254,7 +257,7 @@ def decode(tokens, ticks_per_quarter=STEPS_PER_QUARTER, diagnostics=None):
             if not state["in_bar"]:
                 report(i, "NOTE_ON outside a bar")
                 continue
-            if state["time"] == (state["bar"] + 1) * STEPS_PER_BAR:
+            if state["time"] == (first_bar + state["bar"] + 1) * STEPS_PER_BAR:
                 report(i, "NOTE_ON at the bar's end")
                 continue
             open_notes[_int_value(token, "NOTE_ON=", 0, 127)].append(state["time"])
@@ -295,13 +298,18 @@ def _midi_files(arg):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+    args = argv[1:]
+    output = None
+    if len(args) >= 2 and args[0] == "--output":
+        output, args = args[1], args[2:]
+    if not args or args[0] in ("-h", "--help"):
         print(__doc__.strip().split("\n\n")[0], file=sys.stderr)
-        print("usage: /usr/bin/python3 tools/mmm.py FILE_OR_DIR... > out.txt", file=sys.stderr)
+        print("usage: /usr/bin/python3 tools/mmm.py [--output OUT.txt] FILE_OR_DIR...",
+              file=sys.stderr)
         return 2
-    files = sorted(pair for arg in argv[1:] for pair in _midi_files(arg))
+    files = sorted(pair for arg in args for pair in _midi_files(arg))
     status = 0
-    out = sys.stdout
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout
     for name, path in files:
         try:
             samples = encode_file(path)
@@ -311,6 +319,8 @@ def main(argv):
             continue
         for sample in samples:
             out.write("{}\t{}\n".format(name, sample))
+    if output:
+        out.close()
     return status
 
 
