@@ -1,0 +1,153 @@
+// Fast CPU kernels: OpenBLAS for the matrix products, OpenMP + vectorisable loops for the rest.
+// OpenBLAS (pthread build) runs its own threads, so it is only ever called from the main thread,
+// never inside an OpenMP region.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "harness/backend/cpu/fast_math.hpp"
+#include "harness/backend/cpu/kernels.hpp"
+
+namespace tb::cpu::fast {
+
+namespace {
+// Below this many elements an OpenMP region costs more than it saves.
+constexpr int64_t kParallelMin = 1 << 14;
+}  // namespace
+
+void linear(const float* x, const float* w, const float* bias, float* y, int64_t m, int64_t n,
+            int64_t k, bool accumulate) {
+  float beta = accumulate ? 1.0f : 0.0f;
+  if (bias) {
+#pragma omp parallel for if (m * n > kParallelMin)
+    for (int64_t i = 0; i < m; ++i) {
+      float* row = y + i * n;
+      if (accumulate) {
+#pragma omp simd
+        for (int64_t j = 0; j < n; ++j) row[j] += bias[j];
+      } else {
+        std::copy(bias, bias + n, row);
+      }
+    }
+    beta = 1.0f;
+  }
+  const auto bm = static_cast<blasint>(m), bn = static_cast<blasint>(n);
+  const auto bk = static_cast<blasint>(k);
+  if (m == 1) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, bn, bk, 1.0f, w, bk, x, 1, beta, y, 1);
+  } else {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bm, bn, bk, 1.0f, x, bk, w, bk, beta, y,
+                bn);
+  }
+}
+
+void rmsnorm(const float* x, const float* w, float eps, float* y, int64_t m, int64_t d) {
+#pragma omp parallel for if (m * d > kParallelMin)
+  for (int64_t i = 0; i < m; ++i) {
+    const float* row = x + i * d;
+    float squares = 0.0f;
+#pragma omp simd reduction(+ : squares)
+    for (int64_t j = 0; j < d; ++j) squares += row[j] * row[j];
+    const float inv = 1.0f / std::sqrt(squares / static_cast<float>(d) + eps);
+    float* out = y + i * d;
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) out[j] = row[j] * inv * w[j];
+  }
+}
+
+void layernorm(const float* x, const float* w, const float* b, float eps, float* y, int64_t m,
+               int64_t d) {
+#pragma omp parallel for if (m * d > kParallelMin)
+  for (int64_t i = 0; i < m; ++i) {
+    const float* row = x + i * d;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < d; ++j) sum += row[j];
+    const float mean = sum / static_cast<float>(d);
+    float var = 0.0f;
+#pragma omp simd reduction(+ : var)
+    for (int64_t j = 0; j < d; ++j) var += (row[j] - mean) * (row[j] - mean);
+    const float inv = 1.0f / std::sqrt(var / static_cast<float>(d) + eps);
+    float* out = y + i * d;
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) out[j] = (row[j] - mean) * inv * w[j] + b[j];
+  }
+}
+
+void rope(float* x, const int32_t* positions, int64_t m, int64_t width, int head_dim,
+          int rotated_heads, double theta) {
+  const int half = head_dim / 2;
+  std::vector<float> inv_freq(static_cast<size_t>(half));
+  for (int j = 0; j < half; ++j) {
+    inv_freq[j] = static_cast<float>(1.0 / std::pow(theta, 2.0 * j / head_dim));
+  }
+#pragma omp parallel if (m * width > kParallelMin)
+  {
+    std::vector<float> cos_table(static_cast<size_t>(half)), sin_table(static_cast<size_t>(half));
+#pragma omp for
+    for (int64_t i = 0; i < m; ++i) {
+      for (int j = 0; j < half; ++j) {
+        const float angle = static_cast<float>(positions[i]) * inv_freq[j];
+        cos_table[j] = std::cos(angle);
+        sin_table[j] = std::sin(angle);
+      }
+      for (int h = 0; h < rotated_heads; ++h) {
+        float* head = x + i * width + int64_t{h} * head_dim;
+#pragma omp simd
+        for (int j = 0; j < half; ++j) {
+          const float a = head[j], b = head[j + half];
+          head[j] = a * cos_table[j] - b * sin_table[j];
+          head[j + half] = b * cos_table[j] + a * sin_table[j];
+        }
+      }
+    }
+  }
+}
+
+void silu_mul(const float* gate_up, float* out, int64_t m, int64_t n) {
+#pragma omp parallel for if (m * n > kParallelMin)
+  for (int64_t i = 0; i < m; ++i) {
+    const float* g = gate_up + i * 2 * n;
+    const float* u = g + n;
+    float* o = out + i * n;
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) o[j] = g[j] / (1.0f + fast_exp(-g[j])) * u[j];
+  }
+}
+
+void gelu_new(float* x, int64_t count) {
+  // 0.5 x (1 + tanh(z)) = x / (1 + exp(-2z)): no cancellation for large negative z.
+  const float c = 0.7978845608028654f;  // sqrt(2 / pi)
+#pragma omp parallel for simd if (count > kParallelMin)
+  for (int64_t i = 0; i < count; ++i) {
+    const float v = x[i];
+    const float z = c * (v + 0.044715f * v * v * v);
+    x[i] = v / (1.0f + fast_exp(-2.0f * z));
+  }
+}
+
+void add(float* x, const float* y, int64_t count) {
+#pragma omp parallel for simd if (count > kParallelMin)
+  for (int64_t i = 0; i < count; ++i) x[i] += y[i];
+}
+
+void log_softmax(const float* x, float* y, int64_t m, int64_t n) {
+#pragma omp parallel for if (m * n > kParallelMin)
+  for (int64_t i = 0; i < m; ++i) {
+    const float* row = x + i * n;
+    float max_value = -INFINITY;
+#pragma omp simd reduction(max : max_value)
+    for (int64_t j = 0; j < n; ++j) max_value = std::max(max_value, row[j]);
+    float total = 0.0f;
+#pragma omp simd reduction(+ : total)
+    for (int64_t j = 0; j < n; ++j) total += fast_exp(row[j] - max_value);
+    const float log_total = std::log(total) + max_value;
+    float* out = y + i * n;
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) out[j] = row[j] - log_total;
+  }
+}
+
+}  // namespace tb::cpu::fast
