@@ -31,6 +31,10 @@ class Tokenizer {
   virtual int32_t vocab_size() const = 0;
   // "sentencepiece", "hf-bpe-byte-level", "hf-bpe-spm", "hf-wordlevel", "gpt2-vocab-merges".
   virtual std::string kind() const = 0;
+  // The id of a vocabulary or added token written exactly, -1 when there is none.
+  virtual int32_t token_to_id(std::string_view /*token*/) const { return -1; }
+  // The vocabulary or added token of `id` as stored (byte-level/"▁" forms), "" when none.
+  virtual std::string id_to_token(int32_t /*id*/) const { return {}; }
   const SpecialTokens& specials() const { return specials_; }
   void set_specials(SpecialTokens specials) { specials_ = std::move(specials); }
 
@@ -42,5 +46,15 @@ class Tokenizer {
 // vocab.json + merges.txt; specials from tokenizer_config.json, generation_config.json and
 // config.json. Throws tb::Error naming the file and field on malformed input.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& model_dir);
+
+// Single-file loaders; their specials are the defaults of their kind (no config files read).
+// A SentencePiece model (tokenizer.model).
+std::unique_ptr<Tokenizer> load_sentencepiece(const std::filesystem::path& model_file);
+// A Hugging Face tokenizer.json: BPE (byte-level or SentencePiece-style) or WordLevel.
+std::unique_ptr<Tokenizer> load_tokenizer_json(const std::filesystem::path& json_file);
+// GPT-2 byte-level BPE from vocab.json + merges.txt (any file names, e.g. encoder.json and
+// vocab.bpe as OpenAI ships them).
+std::unique_ptr<Tokenizer> load_gpt2_vocab_merges(const std::filesystem::path& vocab_json,
+                                                  const std::filesystem::path& merges_txt);
 
 }  // namespace tb

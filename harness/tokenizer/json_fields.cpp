@@ -1,0 +1,83 @@
+#include "harness/tokenizer/json_fields.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "harness/core/error.hpp"
+
+namespace tb::json_fields {
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(ErrorKind::Io, file.string() + ": cannot open for reading");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error(ErrorKind::Io, file.string() + ": read failed");
+  return text.str();
+}
+
+Json parse_file(const std::filesystem::path& file) {
+  const std::string text = read_text(file);
+  try {
+    return Json::parse(text);
+  } catch (const Json::exception& e) {
+    // nlohmann's message names the line and column.
+    throw bad_input(file.string(), "(document)", std::string("malformed JSON: ") + e.what());
+  }
+}
+
+void Reader::fail(const std::string& field, const std::string& what) const {
+  throw bad_input(file_, field, what);
+}
+
+void Reader::expect_object(const Json& obj, const std::string& path) const {
+  if (!obj.is_object()) fail(path.empty() ? "(document)" : path, "expected an object");
+}
+
+const Json* Reader::find(const Json& obj, const std::string& path, std::string_view key) const {
+  expect_object(obj, path);
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+const Json& Reader::require(const Json& obj, const std::string& path, std::string_view key) const {
+  const Json* v = find(obj, path, key);
+  if (v == nullptr) fail(join(path, key), "missing");
+  return *v;
+}
+
+std::string Reader::string(const Json& obj, const std::string& path, std::string_view key) const {
+  const Json& v = require(obj, path, key);
+  if (!v.is_string()) fail(join(path, key), "expected a string");
+  return v.get<std::string>();
+}
+
+std::optional<std::string> Reader::optional_string(const Json& obj, const std::string& path,
+                                                   std::string_view key) const {
+  const Json* v = find(obj, path, key);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_string()) fail(join(path, key), "expected a string");
+  return v->get<std::string>();
+}
+
+bool Reader::boolean(const Json& obj, const std::string& path, std::string_view key,
+                     bool fallback) const {
+  const Json* v = find(obj, path, key);
+  if (v == nullptr) return fallback;
+  if (!v->is_boolean()) fail(join(path, key), "expected true or false");
+  return v->get<bool>();
+}
+
+int64_t Reader::integer(const Json& value, const std::string& field) const {
+  if (!value.is_number_integer()) fail(field, "expected an integer");
+  return value.get<int64_t>();
+}
+
+const Json& Reader::array(const Json& obj, const std::string& path, std::string_view key) const {
+  const Json& v = require(obj, path, key);
+  if (!v.is_array()) fail(join(path, key), "expected an array");
+  return v;
+}
+
+}  // namespace tb::json_fields
