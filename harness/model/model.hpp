@@ -1,9 +1,12 @@
 #pragma once
 // Model: built from a checkpoint on a Backend; runs batched forward passes over a KV cache.
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "harness/core/tensor.hpp"
 #include "harness/io/model_config.hpp"
 
 namespace tb {
@@ -48,5 +51,10 @@ class Model {
 
 // The explicit registry of architectures (harness/model/registry.cpp).
 std::unique_ptr<Model> load_model(const Checkpoint& checkpoint, Backend& backend);
+// The same from a config and host tensors (any dtype, widened to f32) named as in a checkpoint:
+// benchmarks and tests build random models without files. The backend must outlive the model.
+std::unique_ptr<Model> make_model(const ModelConfig& config,
+                                  const std::map<std::string, Tensor>& host_weights,
+                                  Backend& backend);
 
 }  // namespace tb
