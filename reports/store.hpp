@@ -1,0 +1,86 @@
+#pragma once
+// tb::Store: one SQLite file holding runs, their samples, metrics and profiles. Every write is
+// one transaction: a batch of samples, or a run's metrics with its final status, is stored
+// whole or not at all, so a killed run resumes from the last committed batch.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/run_info.hpp"
+#include "reports/sqlite_db.hpp"
+#include "suites/suite.hpp"
+
+namespace tb {
+
+// A sample as stored: the suite's result plus the hashes that tie it to its inputs.
+struct SampleRow {
+  SampleResult result;
+  std::string doc_hash;     // hash_doc(doc)
+  std::string prompt_hash;  // hash_text(result.prompt)
+  std::string target_hash;  // hash_text(result.target)
+};
+SampleRow make_sample_row(const Doc& doc, SampleResult result);
+
+// One profiling measurement. NaN figures (e.g. MFU on a device with no known peak) store NULL.
+struct ProfileRow {
+  std::string phase;  // "prefill", "decode", "loglikelihood", ...
+  int64_t batch = 0;
+  int64_t seq = 0;
+  double tokens_per_s = 0.0;
+  double tflops = 0.0;
+  double mfu = 0.0;
+  double mbu = 0.0;
+  nlohmann::json raw = nlohmann::json::object();  // the timings the figures came from
+};
+
+class Store {
+ public:
+  // Opens or creates the file: WAL journal, synchronous=NORMAL, foreign keys on, a 5 s busy
+  // timeout, a quick integrity check, then the schema migrations. Throws tb::Error naming the
+  // file: BadInput for a file that is not SQLite, is corrupt, is not a tunebench store or was
+  // written by a newer tunebench; Io when it cannot be opened.
+  static Store open(const std::filesystem::path& path);
+
+  const std::string& path() const { return db_.path(); }
+  int schema_version() const;
+  std::string journal_mode() const;
+  // "ok", or SQLite's first complaint, from PRAGMA integrity_check.
+  std::string integrity_check() const;
+
+  // The id of the run with info's run_key, set back to 'running' (resume), or of a new run.
+  int64_t begin_run(const RunInfo& info);
+  // The documents of the run already stored: the runner skips them on resume.
+  std::set<std::string> done_doc_ids(int64_t run_id) const;
+  // Stores a batch in one transaction. A doc_id already stored for the run, or repeated in the
+  // batch, throws tb::Error (BadInput) naming it, and nothing of the batch is stored.
+  void add_samples(int64_t run_id, std::span<const SampleRow> rows);
+  // Replaces the run's metrics and marks it finished, in one transaction.
+  void finish_run(int64_t run_id, std::span<const MetricValue> metrics);
+  void fail_run(int64_t run_id);
+  void add_profile(int64_t run_id, const ProfileRow& profile);
+
+  std::vector<Run> list_runs() const;  // by id
+  Run run(int64_t run_id) const;       // throws BadInput when there is no such run
+  std::optional<Run> find_run(const std::string& run_key) const;
+  std::vector<SampleRow> samples(int64_t run_id) const;  // in the order they were stored
+  std::vector<MetricValue> metrics(int64_t run_id) const;
+  std::vector<ProfileRow> profiles(int64_t run_id) const;
+
+  // The connection, for the module's own multi-step operations (merge).
+  sqlite::Database& database() { return db_; }
+
+ private:
+  explicit Store(sqlite::Database db) : db_(std::move(db)) {}
+  void insert_samples(int64_t run_id, std::span<const SampleRow> rows);
+  void require_run(int64_t run_id) const;
+
+  sqlite::Database db_;
+};
+
+}  // namespace tb
