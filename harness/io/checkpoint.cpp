@@ -22,11 +22,12 @@ constexpr const char* kIndexFile = "model.safetensors.index.json";
 fs::path shard_path(const fs::path& dir, const std::string& index_file, const std::string& tensor,
                     const std::string& shard) {
   const fs::path relative(shard);
-  bool escapes = shard.empty() || relative.is_absolute();
+  bool escapes = shard.empty() || relative.is_absolute() || printable_name(shard) != shard;
   for (const auto& part : relative) escapes = escapes || part == "..";
   if (escapes) {
-    throw bad_input(index_file, "weight_map." + tensor,
-                    "shard '" + shard + "' is not a file name inside the checkpoint directory");
+    throw bad_input(
+        index_file, "weight_map." + printable_name(tensor),
+        "shard '" + printable_name(shard) + "' is not a file name inside the checkpoint directory");
   }
   return dir / relative;
 }
@@ -48,7 +49,7 @@ std::vector<std::shared_ptr<const SafetensorsFile>> open_index(
   std::map<std::string, std::shared_ptr<const SafetensorsFile>> shards;
   for (const auto& [tensor, shard] : map_it->items()) {
     if (!shard.is_string()) {
-      throw bad_input(index_file, "weight_map." + tensor,
+      throw bad_input(index_file, "weight_map." + printable_name(tensor),
                       "must be a shard file name, found " + json_type_name(shard));
     }
     const std::string shard_name = shard.get<std::string>();
@@ -59,8 +60,8 @@ std::vector<std::shared_ptr<const SafetensorsFile>> open_index(
       shards[shard_name] = SafetensorsFile::open(path);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::Io) throw;
-      throw Error(ErrorKind::Io, std::string(e.what()) + " (shard of tensor " + tensor + " in " +
-                                     index_file + ")");
+      throw Error(ErrorKind::Io, std::string(e.what()) + " (shard of tensor " +
+                                     printable_name(tensor) + " in " + index_file + ")");
     }
   }
   std::vector<std::shared_ptr<const SafetensorsFile>> files;
@@ -111,16 +112,18 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
   auto claim = [&](const std::string& name, const std::string& file) {
     const auto [it, inserted] = file_of.emplace(name, file);
     if (!inserted) {
-      throw bad_input(file, "tensor " + name, "also present in " + it->second);
+      throw bad_input(file, "tensor " + printable_name(name), "also present in " + it->second);
     }
     if (!shard_of.empty()) {
       const auto listed = shard_of.find(name);
       if (listed == shard_of.end()) {
-        throw bad_input(file, "tensor " + name, "not listed in the weight_map of " + index_file);
+        throw bad_input(file, "tensor " + printable_name(name),
+                        "not listed in the weight_map of " + index_file);
       }
       if ((dir / listed->second).string() != file) {
-        throw bad_input(file, "tensor " + name,
-                        "the weight_map of " + index_file + " places it in " + listed->second);
+        throw bad_input(
+            file, "tensor " + printable_name(name),
+            "the weight_map of " + index_file + " places it in " + printable_name(listed->second));
       }
     }
   };
@@ -136,8 +139,9 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
   }
   for (const auto& [name, shard] : shard_of) {
     if (!file_of.count(name)) {
-      throw bad_input(index_file, "weight_map." + name,
-                      "tensor " + name + " is missing from shard " + shard);
+      throw bad_input(
+          index_file, "weight_map." + printable_name(name),
+          "tensor " + printable_name(name) + " is missing from shard " + printable_name(shard));
     }
   }
   return ckpt;
@@ -148,18 +152,18 @@ const TensorInfo& Checkpoint::tensor(const std::string& name) const {
   if (it != tensors_.end()) return it->second;
   const auto other = unsupported_.find(name);
   if (other != unsupported_.end()) {
-    throw Error(ErrorKind::Unsupported, other->second.file + ": tensor " + name + ": dtype " +
-                                            other->second.dtype +
+    throw Error(ErrorKind::Unsupported, other->second.file + ": tensor " + printable_name(name) +
+                                            ": dtype " + other->second.dtype +
                                             " is not supported (supported: F32, F16, BF16)");
   }
-  throw bad_input(dir_.string(), "tensor " + name, "missing");
+  throw bad_input(dir_.string(), "tensor " + printable_name(name), "missing");
 }
 
 const TensorInfo& Checkpoint::require(const std::string& name, const Shape& shape) const {
   const TensorInfo& info = tensor(name);
   if (info.shape != shape) {
     throw bad_input(
-        info.file, "tensor " + name,
+        info.file, "tensor " + printable_name(name),
         "shape " + shape_string(info.shape) + " but the model needs " + shape_string(shape));
   }
   return info;

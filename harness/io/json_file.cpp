@@ -9,6 +9,12 @@
 #include "harness/core/error.hpp"
 
 namespace tb {
+namespace {
+
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxExcerpt = 80;
+
+}  // namespace
 
 nlohmann::json parse_json_object(std::string_view text, const std::string& file,
                                  const std::string& field) {
@@ -17,6 +23,12 @@ nlohmann::json parse_json_object(std::string_view text, const std::string& file,
   std::set<std::string> top_keys;
   std::string duplicate;
   auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    // Deep nesting is never legitimate here, and some of nlohmann's operations (dump, copy)
+    // recurse: stop hostile input before such a value exists.
+    if (depth > kMaxDepth) {
+      throw bad_input(file, field,
+                      "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    }
     if (event == nlohmann::json::parse_event_t::key && depth == 1 && duplicate.empty()) {
       const std::string key = parsed.get<std::string>();
       if (!top_keys.insert(key).second) duplicate = key;
@@ -51,6 +63,22 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
   if (in.bad()) throw Error(ErrorKind::Io, path.string() + ": read error");
   const std::string text = std::move(buffer).str();
   return parse_json_object(text, path.string(), "json");
+}
+
+std::string json_excerpt(const nlohmann::json& value) {
+  std::string text = value.dump();
+  if (text.size() > kMaxExcerpt) {
+    text.resize(kMaxExcerpt);
+    text += "...";
+  }
+  return text;
+}
+
+std::string printable_name(const std::string& name) {
+  for (const char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return nlohmann::json(name).dump();
+  }
+  return name;
 }
 
 std::string json_type_name(const nlohmann::json& value) {

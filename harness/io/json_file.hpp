@@ -1,7 +1,8 @@
 #pragma once
 // Strict JSON parsing for the small JSON files of a checkpoint directory (config.json, the
 // shard index) and for safetensors headers: one-line errors naming the file, duplicate
-// top-level keys rejected (the last one would otherwise silently win).
+// top-level keys rejected (the last one would otherwise silently win), nesting deeper than 64
+// levels rejected (nlohmann's dump and copy recurse).
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -18,6 +19,13 @@ nlohmann::json parse_json_object(std::string_view text, const std::string& file,
 // Reads a whole file (ErrorKind::Io naming the path when it cannot be read) and parses it with
 // parse_json_object(text, path, "json").
 nlohmann::json read_json_file(const std::filesystem::path& path);
+
+// The value as compact JSON, cut to 80 characters ("...") for messages.
+std::string json_excerpt(const nlohmann::json& value);
+
+// A name from a file (a tensor, a key) made safe for a one-line message: returned as is unless
+// it holds control characters, else as an escaped JSON string.
+std::string printable_name(const std::string& name);
 
 // A short description of a JSON value's type for messages: "a string", "null", ...
 std::string json_type_name(const nlohmann::json& value);

@@ -45,10 +45,10 @@ class Fields {
     if (!v->is_number_integer()) fail(key, "must be an integer, found " + json_type_name(*v));
     if (v->is_number_unsigned() ? v->get<uint64_t>() > static_cast<uint64_t>(kMaxDimension)
                                 : v->get<int64_t>() > kMaxDimension) {
-      fail(key, "value " + v->dump() + " is implausibly large");
+      fail(key, "value " + json_excerpt(*v) + " is implausibly large");
     }
     const auto value = v->get<int64_t>();
-    if (value <= 0) fail(key, "must be positive, found " + v->dump());
+    if (value <= 0) fail(key, "must be positive, found " + json_excerpt(*v));
     return value;
   }
 
@@ -61,7 +61,8 @@ class Fields {
     }
     if (!v->is_number()) fail(key, "must be a number, found " + json_type_name(*v));
     const auto value = v->get<double>();
-    if (!std::isfinite(value) || value <= 0) fail(key, "must be positive, found " + v->dump());
+    if (!std::isfinite(value) || value <= 0)
+      fail(key, "must be positive, found " + json_excerpt(*v));
     return value;
   }
 
@@ -89,10 +90,10 @@ class Fields {
       id = &(*v)[0];
     }
     if (!id->is_number_integer() || (!id->is_number_unsigned() && id->get<int64_t>() < 0)) {
-      fail(key, "must be a non-negative integer or a list of them, found " + v->dump());
+      fail(key, "must be a non-negative integer or a list of them, found " + json_excerpt(*v));
     }
     if (id->get<uint64_t>() >= static_cast<uint64_t>(kMaxDimension)) {
-      fail(key, "value " + id->dump() + " is implausibly large");
+      fail(key, "value " + json_excerpt(*id) + " is implausibly large");
     }
     return id->get<int64_t>();
   }
@@ -135,7 +136,7 @@ void load_llama(const Fields& f, ModelConfig& c) {
     f.unsupported("hidden_act", "'" + c.activation + "' is not supported (supported: silu)");
   }
   if (const json* scaling = f.find("rope_scaling")) {
-    f.unsupported("rope_scaling", scaling->dump() + " is not supported (only plain RoPE)");
+    f.unsupported("rope_scaling", json_excerpt(*scaling) + " is not supported (only plain RoPE)");
   }
   // Biases on attention or MLP projections would be silently ignored by a plain LLaMA.
   f.require_false("attention_bias");

@@ -142,15 +142,15 @@ void SafetensorsFile::parse_header() {
       }
       for (const auto& [key, value] : entry.items()) {
         if (!value.is_string()) {
-          throw bad_input(
-              file, "header",
-              "__metadata__." + key + " must be a string, found " + json_type_name(value));
+          throw bad_input(file, "header",
+                          "__metadata__." + printable_name(key) + " must be a string, found " +
+                              json_type_name(value));
         }
         metadata_[key] = value.get<std::string>();
       }
       continue;
     }
-    const std::string field = "tensor " + name;
+    const std::string field = "tensor " + printable_name(name);
     if (!entry.is_object()) {
       throw bad_input(file, field, "expected an object, found " + json_type_name(entry));
     }
@@ -176,22 +176,23 @@ void SafetensorsFile::parse_header() {
       const auto dim = json_u64(dim_json);
       if (!dim || *dim > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         throw bad_input(file, field,
-                        "shape " + shape_json.dump() + " must hold non-negative integers");
+                        "shape " + json_excerpt(shape_json) + " must hold non-negative integers");
       }
       if (__builtin_mul_overflow(numel, *dim, &numel) ||
           numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        throw bad_input(file, field, "shape " + shape_json.dump() + " has too many elements");
+        throw bad_input(file, field,
+                        "shape " + json_excerpt(shape_json) + " has too many elements");
       }
       shape.push_back(static_cast<int64_t>(*dim));
     }
     uint64_t bits = 0;
     if (__builtin_mul_overflow(numel, dtype->bits, &bits)) {
-      throw bad_input(file, field, "shape " + shape_json.dump() + " has too many elements");
+      throw bad_input(file, field, "shape " + json_excerpt(shape_json) + " has too many elements");
     }
     if (bits % 8 != 0) {
       throw bad_input(
           file, field,
-          "shape " + shape_json.dump() + " of " + dtype_name + " does not fill whole bytes");
+          "shape " + json_excerpt(shape_json) + " of " + dtype_name + " does not fill whole bytes");
     }
     const uint64_t nbytes = bits / 8;
 
@@ -203,21 +204,22 @@ void SafetensorsFile::parse_header() {
     }
     if (!begin || !end) {
       throw bad_input(file, field,
-                      "data_offsets " + offsets_json.dump() +
+                      "data_offsets " + json_excerpt(offsets_json) +
                           " must be two non-negative integers [begin, end]");
     }
     if (*begin > *end) {
-      throw bad_input(file, field, "data_offsets " + offsets_json.dump() + " end before begin");
+      throw bad_input(file, field,
+                      "data_offsets " + json_excerpt(offsets_json) + " end before begin");
     }
     if (*end - *begin != nbytes) {
       throw bad_input(file, field,
-                      "shape " + shape_json.dump() + " of " + dtype_name + " needs " +
+                      "shape " + json_excerpt(shape_json) + " of " + dtype_name + " needs " +
                           std::to_string(nbytes) + " bytes but data_offsets " +
-                          offsets_json.dump() + " span " + std::to_string(*end - *begin));
+                          json_excerpt(offsets_json) + " span " + std::to_string(*end - *begin));
     }
     if (*end > data_size) {
       throw bad_input(file, field,
-                      "data_offsets " + offsets_json.dump() + " run past the end of the " +
+                      "data_offsets " + json_excerpt(offsets_json) + " run past the end of the " +
                           std::to_string(data_size) + "-byte data section");
     }
 
@@ -234,7 +236,7 @@ void SafetensorsFile::parse_header() {
       unsupported_.push_back({name, dtype_name, file});
     }
     // Empty tensors own no bytes and cannot overlap anything.
-    if (*begin != *end) ranges.push_back({*begin, *end, name});
+    if (*begin != *end) ranges.push_back({*begin, *end, printable_name(name)});
   }
 
   // Two tensors sharing bytes would alias in ways no writer produces: reject them.

@@ -183,6 +183,40 @@ TEST_CASE("a broken tensor entry is BadInput naming the file and the tensor") {
                {file, "tensor w", "expected an object"});
 }
 
+TEST_CASE("hostile JSON: deep nesting, huge values, control characters") {
+  TempDir tmp;
+  const auto file = (tmp / "bad.safetensors").string();
+  // nlohmann's dump() recurses: a million nested arrays must be refused while parsing.
+  const std::string deep(1'000'000, '[');
+  expect_error(
+      [&] {
+        open_header(tmp,
+                    R"({"w":{"dtype":"F32","shape":)" + deep + std::string(1'000'000, ']') +
+                        R"(,"data_offsets":[0,4]}})",
+                    std::string(4, '\0'));
+      },
+      ErrorKind::BadInput, {file, "header", "nested deeper than 64"});
+  // A very long shape is quoted only in part, so the message stays short.
+  std::string long_shape = "[1";
+  for (int i = 0; i < 100000; ++i) long_shape += ",1";
+  long_shape += ",-1]";
+  try {
+    open_header(tmp, R"({"w":{"dtype":"F32","shape":)" + long_shape + R"(,"data_offsets":[0,4]}})",
+                std::string(4, '\0'));
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).size() < 400);
+    CHECK(std::string(e.what()).find("tensor w: shape [1,1,1") != std::string::npos);
+  }
+  // A tensor name with a newline is escaped, keeping the message on one line.
+  expect_error(
+      [&] {
+        open_header(tmp, R"({"a\nb":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})",
+                    std::string(4, '\0'));
+      },
+      ErrorKind::BadInput, {file, R"(tensor "a\nb")"});
+}
+
 TEST_CASE("a file cut inside its data section is BadInput") {
   TempDir tmp;
   const std::string header = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
