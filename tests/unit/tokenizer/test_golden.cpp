@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "harness/core/error.hpp"
 #include "harness/tokenizer/tokenizer.hpp"
 #include "tests/unit/tokenizer/tokenizer_test_util.hpp"
 
@@ -118,6 +119,9 @@ TEST_CASE("golden: GPT-2 tokenizer.json (byte-level BPE)") {
   check_golden(*tok, "ggml-vocab-gpt-2.gguf", "gpt2 tokenizer.json");
   CHECK(tok->encode("Hello<|endoftext|> world") == std::vector<int32_t>{15496, 50256, 995});
   CHECK(tok->decode(std::vector<int32_t>{15496, 50256, 995}) == "Hello<|endoftext|> world");
+  // Text that is not UTF-8 cannot go through the pre-tokenizer regex: an error, not a crash.
+  CHECK_THROWS_AS(tok->encode("abc \xff\xfe def"), tb::Error);
+  CHECK_THROWS_AS(tok->decode(std::vector<int32_t>{50257}), tb::Error);
 }
 
 TEST_CASE("round trip: decode(encode(x)) == x over every shared .abc file") {
