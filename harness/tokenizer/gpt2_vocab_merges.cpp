@@ -15,7 +15,7 @@ std::unique_ptr<Tokenizer> load_gpt2_vocab_merges(const std::filesystem::path& v
   if (!doc.is_object()) throw bad_input(vfile, "(document)", "expected an object of token: id");
   Vocab vocab;
   for (const auto& [token, id] : doc.items()) {
-    const std::string field = "[\"" + token + "\"]";
+    const std::string field = "[\"" + json_fields::printable(token) + "\"]";
     if (!id.is_number_integer()) throw bad_input(vfile, field, "expected an integer id");
     const auto value = id.get<int64_t>();
     if (value < 0 || value >= (int64_t{1} << 26)) {
@@ -49,8 +49,9 @@ std::unique_ptr<Tokenizer> load_gpt2_vocab_merges(const std::filesystem::path& v
       throw bad_input(mfile, field, "expected \"a b\"");
     }
     if (!bpe.add_merge(line.substr(0, space), line.substr(space + 1))) {
-      throw bad_input(mfile, field,
-                      "'" + std::string(line) + "': a token or their merge is not in " + vfile);
+      throw bad_input(
+          mfile, field,
+          "'" + json_fields::printable(line) + "': a token or their merge is not in " + vfile);
     }
   }
 

@@ -22,12 +22,31 @@ Json parse_file(const std::filesystem::path& file) {
     return Json::parse(text);
   } catch (const Json::exception& e) {
     // nlohmann's message names the line and column.
-    throw bad_input(file.string(), "(document)", std::string("malformed JSON: ") + e.what());
+    throw bad_input(file.string(), "(document)", "malformed JSON: " + printable(e.what(), 400));
   }
 }
 
+std::string printable(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (u < 0x20 || u == 0x7F) {
+      const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
 void Reader::fail(const std::string& field, const std::string& what) const {
-  throw bad_input(file_, field, what);
+  throw bad_input(file_, printable(field), printable(what, 400));
 }
 
 void Reader::expect_object(const Json& obj, const std::string& path) const {

@@ -25,6 +25,10 @@ inline std::string at(const std::string& path, size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
+// `s` with control characters escaped (\n, \xNN) and cut to `max` bytes, so error messages
+// that quote tokens stay on one line.
+std::string printable(std::string_view s, size_t max = 160);
+
 // Accessors for the member `key` of the object `obj` found at `path` in `file`.
 class Reader {
  public:

@@ -134,6 +134,9 @@ TEST_CASE("bad tokenizer.json: one line naming the file and the field") {
                    {file + ": model.vocab[\"b\"]: expected an integer"});
   expect_bad_input(load(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 0}, "merges": []}})"),
                    {file + ": model.vocab[\"b\"]: id 0 used by another token"});
+  // A token with a newline is quoted escaped: the message stays one line.
+  expect_bad_input(load(R"({"model": {"type": "BPE", "vocab": {"\t": 0, "\n": 0}, "merges": []}})"),
+                   {file + R"(: model.vocab["\n"]: id 0 used by another token)"});
   const std::string vocab = R"("vocab": {"a": 0, "b": 1, "ab": 2})";
   expect_bad_input(
       load(R"({"model": {"type": "BPE", )" + vocab + R"(, "merges": ["a b", "a c"]}})"),
