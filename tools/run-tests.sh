@@ -14,4 +14,4 @@ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUNEBENCH_WERRO
   -DTUNEBENCH_SANITIZE=ON -DTUNEBENCH_BENCHMARKS=OFF -DTUNEBENCH_CUDA=OFF
 cmake --build build-sanitize -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-sanitize --output-on-failure -L unit -j"$jobs"
+  ctest --test-dir build-sanitize --output-on-failure -L "unit|e2e" -j"$jobs"

@@ -1,0 +1,30 @@
+// tunebench: the command-line entry point. Subcommands are an explicit list here.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "harness/core/error.hpp"
+#include "runners/score_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tunebench: evaluation and benchmarking of symbolic-music language models"};
+  app.require_subcommand(1);
+  tb::add_score_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const tb::Error& e) {
+    fmt::print(stderr, "tunebench: {}\n", e.what());
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "tunebench: out of memory\n");
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "tunebench: internal error: {}\n", e.what());
+    return 70;
+  }
+  return 0;
+}

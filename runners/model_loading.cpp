@@ -1,0 +1,23 @@
+#include "runners/model_loading.hpp"
+
+#include <thread>
+
+#include "harness/model/model.hpp"
+#include "harness/tokenizer/tokenizer.hpp"
+
+namespace tb {
+
+LoadedModel load_language_model(const ModelOptions& options) {
+  LoadedModel loaded;
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  loaded.checkpoint = std::make_unique<Checkpoint>(Checkpoint::open(options.dir));
+  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.dir);
+  loaded.backend = make_backend(options.device, threads);
+  std::unique_ptr<Model> model = load_model(*loaded.checkpoint, *loaded.backend);
+  loaded.lm = std::make_unique<LanguageModel>(std::move(model), std::move(tokenizer), options.lm);
+  return loaded;
+}
+
+}  // namespace tb

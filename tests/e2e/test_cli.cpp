@@ -1,0 +1,207 @@
+// End-to-end tests of the tunebench binary: exit codes, one-line messages, printed figures.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <unistd.h>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/unit/test_paths.hpp"
+
+namespace fs = std::filesystem;
+namespace test = tb::test;
+
+namespace {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+Outcome run(const std::string& args) {
+  const fs::path err_file = fs::temp_directory_path() / ("tb_cli_err_" + std::to_string(getpid()));
+  const std::string command =
+      std::string(TB_TUNEBENCH_BIN) + " " + args + " 2>" + err_file.string();
+  Outcome o;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) o.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream err(err_file);
+  o.err.assign(std::istreambuf_iterator<char>(err), {});
+  fs::remove(err_file);
+  return o;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void write_file(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+// A WordLevel tokenizer over "w0".."w299" so the tiny random checkpoints can score text.
+std::string word_tokenizer_json() {
+  nlohmann::json vocab = nlohmann::json::object();
+  for (int i = 0; i < 300; ++i) {
+    std::string word = "w";
+    word += std::to_string(i);
+    vocab[word] = i;
+  }
+  nlohmann::json j = {{"version", "1.0"},
+                      {"added_tokens", nlohmann::json::array()},
+                      {"normalizer", nullptr},
+                      {"pre_tokenizer", {{"type", "WhitespaceSplit"}}},
+                      {"post_processor", nullptr},
+                      {"decoder", nullptr},
+                      {"model", {{"type", "WordLevel"}, {"vocab", vocab}, {"unk_token", "w0"}}}};
+  return j.dump();
+}
+
+// A scratch copy of a tiny random checkpoint with a word tokenizer, removed at scope exit.
+struct ModelDir {
+  fs::path path;
+  explicit ModelDir(const std::string& fixture) {
+    path = fs::temp_directory_path() / ("tb_cli_" + fixture + "_" + std::to_string(getpid()) + "_" +
+                                        std::to_string(counter()++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+    for (const auto& e :
+         fs::directory_iterator(test::source_dir() / "data/golden/tiny-random" / fixture)) {
+      fs::copy_file(e.path(), path / e.path().filename());
+    }
+    write_file(path / "tokenizer.json", word_tokenizer_json());
+    write_file(path / "tokenizer_config.json", R"({"add_bos_token": false})");
+  }
+  ~ModelDir() { fs::remove_all(path); }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+  fs::path weights() const { return path / "model.safetensors"; }
+
+  // Rewrites the safetensors header through `edit`, keeping the data section.
+  template <typename Edit>
+  void edit_header(Edit edit) const {
+    const std::string bytes = read_file(weights());
+    uint64_t length;
+    std::memcpy(&length, bytes.data(), 8);
+    nlohmann::json header = nlohmann::json::parse(bytes.substr(8, length));
+    edit(header);
+    const std::string text = header.dump();
+    const uint64_t new_length = text.size();
+    std::string out(8, '\0');
+    std::memcpy(out.data(), &new_length, 8);
+    write_file(weights(), out + text + bytes.substr(8 + length));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("score prints per-text and corpus figures") {
+  ModelDir dir("llama-f32");
+  const fs::path text = dir.path / "text.txt";
+  write_file(text, "w5 w17 w33 w250 w4 w4 w9");
+  const Outcome o = run("score --model " + dir.path.string() + " --json " + text.string());
+  REQUIRE(o.exit_code == 0);
+  const auto j = nlohmann::json::parse(o.out);
+  CHECK(j["texts"][0]["tokens"] == 7);  // no BOS added: conditioned on EOS, as lm-eval
+  CHECK(j["corpus"]["tokens"] == 7);
+  const double logprob = j["corpus"]["logprob"];
+  CHECK(logprob < 0.0);
+  CHECK(j["corpus"]["perplexity"].get<double>() == doctest::Approx(std::exp(-logprob / 7)));
+  const Outcome table = run("score --model " + dir.path.string() + " " + text.string());
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find("corpus: 7 tokens") != std::string::npos);
+}
+
+TEST_CASE("bad input: one line naming the file and the field, exit code 2") {
+  struct Case {
+    std::string name;
+    std::function<void(const ModelDir&)> damage;
+    std::vector<std::string> expected;  // substrings of the message
+  };
+  const std::vector<Case> cases = {
+      {"truncated file",
+       [](const ModelDir& d) {
+         const std::string b = read_file(d.weights());
+         write_file(d.weights(), b.substr(0, b.size() - 100));
+       },
+       {"model.safetensors"}},
+      {"header length past the end",
+       [](const ModelDir& d) {
+         std::string b = read_file(d.weights());
+         const uint64_t huge = b.size() + 10;
+         std::memcpy(b.data(), &huge, 8);
+         write_file(d.weights(), b);
+       },
+       {"model.safetensors", "header"}},
+      {"dtype/shape/byte-range mismatch",
+       [](const ModelDir& d) {
+         d.edit_header([](nlohmann::json& h) { h["model.norm.weight"]["dtype"] = "F16"; });
+       },
+       {"model.safetensors", "model.norm.weight"}},
+      {"overlapping ranges",
+       [](const ModelDir& d) {
+         d.edit_header([](nlohmann::json& h) {
+           h["model.norm.weight"]["data_offsets"] = h["lm_head.weight"]["data_offsets"];
+           h["model.norm.weight"]["shape"] = h["lm_head.weight"]["shape"];
+         });
+       },
+       {"model.safetensors", "overlap"}},
+      {"missing tensor",
+       [](const ModelDir& d) {
+         d.edit_header([](nlohmann::json& h) { h.erase("model.layers.1.mlp.up_proj.weight"); });
+       },
+       {"model.layers.1.mlp.up_proj.weight", "missing"}},
+      {"unknown architecture",
+       [](const ModelDir& d) {
+         auto config = nlohmann::json::parse(read_file(d.path / "config.json"));
+         config["model_type"] = "mamba";
+         write_file(d.path / "config.json", config.dump());
+       },
+       {"config.json", "model_type", "mamba"}},
+      {"malformed tokenizer.json",
+       [](const ModelDir& d) { write_file(d.path / "tokenizer.json", R"({"model": {"type": )"); },
+       {"tokenizer.json"}},
+      {"tokenizer.json without a model",
+       [](const ModelDir& d) { write_file(d.path / "tokenizer.json", R"({"version": "1.0"})"); },
+       {"tokenizer.json", "model"}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    ModelDir dir("llama-f32");
+    const fs::path text = dir.path / "text.txt";
+    write_file(text, "w1 w2 w3");
+    c.damage(dir);
+    const Outcome o = run("score --model " + dir.path.string() + " " + text.string());
+    CAPTURE(o.err);
+    CHECK(o.exit_code == 2);
+    CHECK(o.out.empty());
+    CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
+    for (const std::string& s : c.expected) CHECK(o.err.find(s) != std::string::npos);
+  }
+  SUBCASE("a missing text file and a bad option") {
+    ModelDir dir("llama-f32");
+    const Outcome missing = run("score --model " + dir.path.string() + " /nonexistent/t.txt");
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.err.find("/nonexistent/t.txt") != std::string::npos);
+    CHECK(run("score --model " + dir.path.string() + " --device tpu x").exit_code == 2);
+    CHECK(run("frobnicate").exit_code == 2);
+  }
+}
