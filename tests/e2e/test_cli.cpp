@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -203,5 +204,19 @@ TEST_CASE("bad input: one line naming the file and the field, exit code 2") {
     CHECK(missing.err.find("/nonexistent/t.txt") != std::string::npos);
     CHECK(run("score --model " + dir.path.string() + " --device tpu x").exit_code == 2);
     CHECK(run("frobnicate").exit_code == 2);
+    // No GPU here (CUDA compiled or not): asking for one is a clear error, auto falls back.
+    const fs::path text = dir.path / "text.txt";
+    write_file(text, "w1 w2 w3");
+    if (std::getenv("CUDA_VISIBLE_DEVICES") == nullptr ||
+        std::string(std::getenv("CUDA_VISIBLE_DEVICES")).empty()) {
+      const Outcome cuda =
+          run("score --model " + dir.path.string() + " --device cuda " + text.string());
+      if (cuda.exit_code != 0) {
+        CHECK(cuda.exit_code == 2);
+        CHECK(cuda.err.find("cuda:0") != std::string::npos);
+      }
+    }
+    CHECK(run("score --model " + dir.path.string() + " --device auto " + text.string()).exit_code ==
+          0);
   }
 }

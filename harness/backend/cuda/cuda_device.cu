@@ -1,0 +1,34 @@
+// CUDA device discovery and the CUDA backend's factory. Built when the toolkit is found.
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "harness/backend/backend.hpp"
+#include "harness/backend/cuda_backend.hpp"
+#include "harness/core/error.hpp"
+
+namespace tb {
+
+int cuda_device_count() {
+  int count = 0;
+  // Without a driver this fails ("driver version is insufficient"): that means zero devices.
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky error so later CUDA calls are not poisoned
+    return 0;
+  }
+  return count;
+}
+
+std::unique_ptr<Backend> make_cuda_backend(int device) {
+  const int count = cuda_device_count();
+  if (device < 0 || device >= count) {
+    throw Error(ErrorKind::BadInput, "cuda:" + std::to_string(device) + ": no such device (" +
+                                         std::to_string(count) + " visible)");
+  }
+  // The kernels and cuBLAS products land with the CUDA backend work; until then the device is
+  // detected but not used.
+  throw Error(ErrorKind::Unsupported,
+              "cuda:" + std::to_string(device) + ": the CUDA backend's kernels are not built yet");
+}
+
+}  // namespace tb
