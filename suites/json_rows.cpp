@@ -1,0 +1,50 @@
+#include "suites/json_rows.hpp"
+
+#include "harness/core/error.hpp"
+#include "suites/text_util.hpp"
+
+namespace tb::suites {
+
+std::vector<JsonRow> read_json_rows(const std::string& path) {
+  const std::string text = read_text_file(path);
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  std::vector<JsonRow> rows;
+  if (first == std::string::npos) return rows;
+  if (text[first] == '[') {
+    nlohmann::json array;
+    try {
+      array = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw bad_input(path, "", std::string("malformed JSON: ") + e.what());
+    }
+    for (size_t i = 0; i < array.size(); ++i) {
+      const std::string where = "item " + std::to_string(i);
+      if (!array[i].is_object()) throw bad_input(path, where, "must be a JSON object");
+      rows.push_back({std::move(array[i]), where});
+    }
+    return rows;
+  }
+  size_t pos = 0;
+  int line = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    ++line;
+    const std::string_view content(text.data() + pos, end - pos);
+    if (content.find_first_not_of(" \t\r") != std::string_view::npos) {
+      const std::string where = "line " + std::to_string(line);
+      nlohmann::json value;
+      try {
+        value = nlohmann::json::parse(content);
+      } catch (const nlohmann::json::parse_error& e) {
+        throw bad_input(path, where, std::string("malformed JSON: ") + e.what());
+      }
+      if (!value.is_object()) throw bad_input(path, where, "must be a JSON object");
+      rows.push_back({std::move(value), where});
+    }
+    pos = end + 1;
+  }
+  return rows;
+}
+
+}  // namespace tb::suites
