@@ -1,0 +1,175 @@
+"""MODEL_CARD.md writers for tools/train_tiny_models.py (figures come from the training run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _samples(samples: list[str], fence: str) -> str:
+    return "\n".join(f"Sample {i + 1}:\n\n```{fence}\n{s.rstrip()}\n```\n" for i, s in enumerate(samples))
+
+
+def _size(d: Path) -> str:
+    total = sum(p.stat().st_size for p in d.iterdir() if p.is_file())
+    return f"{total / 1e6:.2f} MB"
+
+
+def write_abc_card(d: Path, f: dict, cfg: dict) -> None:
+    text = f"""# tiny-abc-llama
+
+A 2.7M-parameter LLaMA-architecture language model over ABC notation, trained from scratch by
+`tools/train_tiny_models.py` as a fixture for tunebench (tests, README demo). It writes
+recognisable folk-tune ABC; it is a test model, not a composer.
+
+## Architecture
+
+LLaMA (`LlamaForCausalLM` semantics; the PyTorch reference is `tools/torch_llama.py`):
+hidden 192, 6 layers, 6 attention heads over 2 key/value heads (grouped-query attention,
+head_dim 32), SwiGLU MLP with intermediate size 512, RoPE theta 10000 (rotate_half layout),
+RMSNorm eps 1e-5, no biases, **untied** output head (`lm_head.weight` is stored),
+max_position_embeddings {cfg['max_len']}. Parameters: {f['n_params']:,}. Weights stored in
+BF16 (`model.safetensors`, rounded to nearest even from the f32 training weights).
+Directory size: {_size(d)}.
+
+## Tokenizer
+
+SentencePiece BPE, {cfg['vocab']} pieces (`tokenizer.model`), trained on the training tunes only
+with byte_fallback, `remove_extra_whitespaces=false`, identity normalisation, add_dummy_prefix,
+ids 0/1/2 = `<unk>`/`<s>`/`</s>`. Newline is an ordinary character (it appears in pieces such
+as `|\\n`). decode(encode(tune)) == tune for every tune of the corpus (checked by the script).
+`tokenizer.json` was written by {f['provenance']}, and the script checks that its pipeline
+(normaliser + merges + byte fallback) gives sentencepiece's ids on all {f['n_tunes']} tunes.
+`tokenizer_config.json`: add_bos_token true, add_eos_token false.
+
+## Data
+
+ABC tunes from `../shared/data/abc/` (see `../shared/README.md`):
+`nottingham/` (Nottingham Music Database, jukedeck cleaned version, GPL-3.0),
+`oneills1850/` (O'Neill's Music of Ireland; tunes public domain, transcriptions via the
+music21 corpus), `airds-airs/` (Aird's Airs transcribed by Jack Campin; public domain tunes,
+music21 corpus). The weights are derived from GPL-3.0 data among others: treat them as such.
+
+Extraction (`tools/abc_corpus.py`, which documents the exact rules): files in name order,
+a tune starts at an `X:` line and ends at the first blank line, the next `X:` or end of file;
+lines starting with `%` are dropped; trailing whitespace is stripped; text = lines joined
+with `\\n` plus a final `\\n`. {f['n_tunes']} tunes. Held-out split: the 5% of tunes with the
+smallest sha256 of `path<TAB>X<TAB>index`; training tunes with the same text as a held-out
+tune (apart from the X: line) are removed from training. Each training sequence is
+`<s>` + tokens + `</s>`; sequences longer than {cfg['max_len']} tokens are skipped (not
+truncated): training uses {f['n_train']} of {f['n_train_all']} tunes
+({f['train_tokens']:,} tokens), held-out scoring {f['n_held']} of {f['n_held_all']} held-out tunes,
+listed in `heldout.tsv` (path relative to shared/data/abc, X number, 0-based tune index in the
+file). The tune texts are not committed; re-extract them with `tools/abc_corpus.py`.
+
+## Training
+
+```
+{f['command'].strip()}
+```
+
+{f['steps']} AdamW steps (betas 0.9/0.95, weight decay 0.1 on matrices, grad-clip 1.0), batches
+of at most {cfg['tokens_per_batch']} padded tokens (length-bucketed, seeded order), peak LR
+{cfg['lr']} with {cfg['warmup']} warmup steps then cosine decay to 10%, f32 on CPU with
+torch.set_num_threads(2), seed {cfg['seed']}. Training time: {f['minutes']:.1f} minutes
+(wall clock, including tokenizer training, on this run's machine).
+Final train loss (mean of the last 50 steps): {f['final_loss']:.4f} nats/token.
+
+## Evaluation
+
+Held-out perplexity per token, computed in PyTorch with the saved BF16 weights widened to f32:
+each held-out tune is `<s>` + tokens + `</s>`, `<s>` is context only, every later token
+including `</s>` is scored; perplexity = exp(total NLL / scored tokens).
+
+| model | total NLL (nats) | scored tokens | perplexity |
+|---|---|---|---|
+| tiny-abc-llama | {f['total_nll']:.4f} | {f['count']} | **{f['ppl']:.4f}** |
+| unigram (training-token frequencies, add-one) | | {f['count']} | {f['uni_ppl']:.4f} |
+
+The unigram model is {f['uni_ppl'] / f['ppl']:.2f}x worse. `reference_ppl.json` holds these
+figures and the per-tune NLLs for comparison with `tunebench score`.
+
+Samples: 100 unconditioned samples (temperature 1, top-k 50, from `<s>`, at most
+{cfg['max_len']} tokens, seed 7, KV-cached batched sampling in PyTorch):
+{f['headers']}/100 have X:, T:, M:, L: and K: header lines (X: first, the others before the
+first K:), and **{f['valid']}/100** have those headers and are accepted by
+`abc2midi FILE -c -NFER` with no output line containing `Error`.
+
+## Reproducibility
+
+The script fixes every seed, the thread count and the data order and sets
+`torch.use_deterministic_algorithms(True)`; see the reproducibility note below.
+model.safetensors sha256: `{f['sha']}`.
+
+{f.get('repro', '')}
+
+## Three unedited samples
+
+{_samples(f['samples'], 'abc')}
+"""
+    (d / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+def write_mmm_card(d: Path, f: dict, cfg: dict) -> None:
+    text = f"""# tiny-mmm-gpt2
+
+A {f['n_params'] / 1e6:.1f}M-parameter GPT-2 language model over MMM (MultiTrack Music Machine)
+tokens of four-part chorales, trained from scratch by `tools/train_tiny_models.py` as a
+fixture for tunebench.
+
+## Architecture
+
+GPT-2 (`GPT2LMHeadModel` semantics; the PyTorch reference is `tools/torch_gpt2.py`):
+n_embd 192, 4 layers, 4 heads, n_positions {cfg['max_len']}, MLP 768 with gelu_new, LayerNorm
+eps 1e-5, Conv1D weights stored [in, out], output head tied to `transformer.wte.weight`.
+Parameters: {f['n_params']:,}. Weights stored in F16 (`model.safetensors`). Directory size:
+{_size(d)}.
+
+## Tokenizer
+
+WordLevel `tokenizer.json`, pre-tokenizer WhitespaceSplit, no normaliser, no decoder: id 0
+`<|endoftext|>` (BOS and EOS, as GPT-2), id 1 `<unk>`, then every token `tools/mmm.py` can
+emit in `mmm.vocabulary()` order (PIECE_START, TRACK_START, TRACK_END, BAR_START, BAR_END,
+INST=0..127, NOTE_ON=0..127, NOTE_OFF=0..127, TIME_DELTA=1..16). `tokenizer_config.json`:
+add_bos_token true, add_eos_token false.
+
+## Data
+
+JS Fake Chorales (`../shared/data/midi/js-fakes/midi/*.mid`, Omar Peracha, CC BY 4.0), {f['n_files']}
+chorales encoded with `tools/mmm.py` (spec: 4-bar windows, sixteenth-note steps). Held out:
+the {f['n_held_files']} chorales (5%) with the smallest sha256 of their path relative to
+shared/data/midi, listed in `heldout.tsv` with their sample counts; all their 4-bar samples
+({f['n_held']}) are scored. Training: {f['n_train']} samples, {f['train_tokens']:,} tokens.
+Each sequence is `<|endoftext|>` + sample tokens + `<|endoftext|>`.
+
+## Training
+
+```
+{f['command'].strip()}
+```
+
+{f['steps']} AdamW steps (betas 0.9/0.95, weight decay 0.1 on matrices, grad-clip 1.0), batches
+of at most {cfg['tokens_per_batch']} padded tokens, peak LR {cfg['lr']}, {cfg['warmup']} warmup
+steps then cosine decay to 10%, f32 on CPU, 2 threads, seed {cfg['seed']}.
+Training time: {f['minutes']:.1f} minutes (wall clock, this run's machine).
+Final train loss (mean of the last 50 steps): {f['final_loss']:.4f} nats/token.
+
+## Evaluation
+
+Held-out perplexity per token with the saved F16 weights widened to f32 (BOS context only,
+every later token including the final `<|endoftext|>` scored):
+total NLL {f['total_nll']:.4f} nats over {f['count']} tokens, **perplexity {f['ppl']:.4f}**
+(unigram over the training tokens with add-one smoothing: {f['uni_ppl']:.4f}).
+`reference_ppl.json` holds these figures and per-sample NLLs.
+
+Of 100 unconditioned samples (temperature 1, top-k 50, seed 7), {f['clean']} start with
+PIECE_START and decode with `mmm.decode` with no diagnostics and at least one note.
+
+## Reproducibility
+
+model.safetensors sha256: `{f['sha']}`. {f.get('repro', '')}
+
+## Three unedited samples
+
+{_samples(f['samples'], '')}
+"""
+    (d / "MODEL_CARD.md").write_text(text, encoding="utf-8")
