@@ -77,6 +77,23 @@ Run read_run(const sqlite::Statement& row, const std::string& file) {
   return run;
 }
 
+// SQLite's check report on one line: its first three complaints, without the banner.
+std::string one_line(const std::string& report) {
+  std::string out;
+  size_t lines = 0;
+  size_t start = 0;
+  while (start <= report.size()) {
+    size_t end = report.find('\n', start);
+    if (end == std::string::npos) end = report.size();
+    const std::string line = report.substr(start, end - start);
+    start = end + 1;
+    if (line.empty() || line.starts_with("***")) continue;
+    if (++lines > 3) return out + "; ...";
+    out += (out.empty() ? "" : "; ") + line;
+  }
+  return out;
+}
+
 }  // namespace
 
 SampleRow make_sample_row(const Doc& doc, SampleResult result) {
@@ -101,7 +118,8 @@ Store Store::open(const std::filesystem::path& path) {
   // Refuse to write into a damaged file rather than make it worse. Linear in the file size but
   // cheap next to an evaluation (a quick_check skips the index-content cross-checks).
   const std::string check = db.query_text("PRAGMA quick_check");
-  if (check != "ok") throw bad_input(db.path(), "", "corrupt SQLite file: " + check);
+  if (check != "ok")
+    throw bad_input(db.path(), "", "corrupt SQLite file (" + one_line(check) + ")");
   migrate(db, store_migrations());
   return Store(std::move(db));
 }
