@@ -5,12 +5,16 @@
 #include <exception>
 
 #include "harness/core/error.hpp"
+#include "runners/eval_command.hpp"
+#include "runners/runs_command.hpp"
 #include "runners/score_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"tunebench: evaluation and benchmarking of symbolic-music language models"};
   app.require_subcommand(1);
   tb::add_score_command(app);
+  tb::add_eval_command(app);
+  tb::add_runs_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,130 @@
+// A run killed with SIGKILL at random moments and restarted ends with exactly the samples and
+// metrics of an uninterrupted run, and the store stays intact.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include "reports/store.hpp"
+#include "tests/unit/test_paths.hpp"
+
+namespace fs = std::filesystem;
+namespace test = tb::test;
+
+namespace {
+
+pid_t spawn(const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    // Quiet child: its progress goes nowhere.
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct Snapshot {
+  std::vector<std::string> runs;
+  std::vector<std::string> samples;
+  std::vector<std::string> metrics;
+};
+
+// Everything a run stored except times: the comparison is exact.
+Snapshot snapshot(const fs::path& db) {
+  tb::Store store = tb::Store::open(db);
+  CHECK(store.integrity_check() == "ok");
+  Snapshot s;
+  for (const tb::Run& run : store.list_runs()) {
+    s.runs.push_back(run.run_key + " " + tb::to_string(run.status));
+    std::vector<std::string> rows;
+    for (const tb::SampleRow& row : store.samples(run.id)) {
+      const tb::SampleResult& r = row.result;
+      nlohmann::json j = {{"doc", r.doc_id},
+                          {"subset", r.subset},
+                          {"prompt", row.prompt_hash},
+                          {"target", row.target_hash},
+                          {"scores", r.option_scores},
+                          {"prediction", r.prediction},
+                          {"gold", r.gold},
+                          {"values", r.values}};
+      rows.push_back(j.dump());
+    }
+    std::sort(rows.begin(), rows.end());  // storage order depends on where kills fell
+    s.samples.insert(s.samples.end(), rows.begin(), rows.end());
+    for (const tb::MetricValue& m : store.metrics(run.id)) {
+      s.metrics.push_back(
+          nlohmann::json({m.name, m.subset, m.value, m.standard_error, m.n}).dump());
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL at three random points, then resume: identical samples and metrics") {
+  // TB_TEST_MODEL points the test at another checkpoint directory.
+  const char* override_model = std::getenv("TB_TEST_MODEL");
+  const fs::path model =
+      override_model ? fs::path(override_model) : test::source_dir() / "data/models/tiny-abc-llama";
+  if (!fs::exists(model / "config.json")) {
+    MESSAGE("skipped: the bundled tiny-abc-llama is not there");
+    return;
+  }
+  const fs::path dir = fs::temp_directory_path() / ("tb_kill_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto command = [&](const fs::path& db) {
+    return std::vector<std::string>{TB_TUNEBENCH_BIN, "eval",     "--model",      model.string(),
+                                    "--suite",        "mtb,mmlu", "--db",         db.string(),
+                                    "--threads",      "1",        "--chunk-docs", "2"};
+  };
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(wait_exit(spawn(command(dir / "whole.sqlite"))) == 0);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  const unsigned seed = std::random_device{}();
+  CAPTURE(seed);
+  std::mt19937 random(seed);
+  std::uniform_real_distribution<double> moment(0.05 * seconds, 0.95 * seconds);
+  int killed = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const pid_t pid = spawn(command(dir / "killed.sqlite"));
+    std::this_thread::sleep_for(std::chrono::duration<double>(moment(random)));
+    killed += kill(pid, SIGKILL) == 0 ? 1 : 0;
+    const int code = wait_exit(pid);
+    CHECK((code == 128 + SIGKILL || code == 0));
+  }
+  MESSAGE("reference run " << seconds << " s; " << killed << " kills landed");
+  REQUIRE(wait_exit(spawn(command(dir / "killed.sqlite"))) == 0);
+
+  const Snapshot whole = snapshot(dir / "whole.sqlite");
+  const Snapshot resumed = snapshot(dir / "killed.sqlite");
+  CHECK(whole.runs == resumed.runs);
+  CHECK(whole.samples.size() == resumed.samples.size());
+  CHECK(whole.samples == resumed.samples);
+  CHECK(whole.metrics == resumed.metrics);
+  CHECK_FALSE(whole.metrics.empty());
+  // A finished run is not recomputed: running again changes nothing.
+  REQUIRE(wait_exit(spawn(command(dir / "killed.sqlite"))) == 0);
+  CHECK(snapshot(dir / "killed.sqlite").samples == resumed.samples);
+  fs::remove_all(dir);
+}
