@@ -16,6 +16,7 @@
 #include "reports/store.hpp"
 #include "runners/model_loading.hpp"
 #include "runners/progress.hpp"
+#include "runners/request_dispatch.hpp"
 #include "suites/registry.hpp"
 
 namespace tb {
@@ -54,43 +55,6 @@ std::vector<std::vector<const Doc*>> make_chunks(const std::vector<const Doc*>& 
     }
   }
   return chunks;
-}
-
-// Runs every request of a chunk through the language model, in two calls (one per kind).
-std::vector<std::vector<LmResponse>> run_requests(
-    LanguageModel& lm, const std::vector<std::vector<LmRequest>>& per_doc) {
-  std::vector<LoglikelihoodRequest> pairs;
-  std::vector<std::string> texts;
-  for (const auto& requests : per_doc) {
-    for (const LmRequest& r : requests) {
-      if (r.type == LmRequest::Type::Loglikelihood) {
-        pairs.push_back({r.context, r.continuation});
-      } else {
-        texts.push_back(r.continuation);
-      }
-    }
-  }
-  const std::vector<LoglikelihoodResult> pair_results = lm.loglikelihood(pairs);
-  const std::vector<RollingResult> text_results = lm.loglikelihood_rolling(texts);
-  std::vector<std::vector<LmResponse>> responses(per_doc.size());
-  size_t next_pair = 0, next_text = 0;
-  for (size_t d = 0; d < per_doc.size(); ++d) {
-    for (const LmRequest& r : per_doc[d]) {
-      LmResponse out;
-      if (r.type == LmRequest::Type::Loglikelihood) {
-        const LoglikelihoodResult& p = pair_results[next_pair++];
-        out.logprob = p.logprob;
-        out.num_tokens = p.num_tokens;
-        out.greedy = p.greedy;
-      } else {
-        const RollingResult& t = text_results[next_text++];
-        out.logprob = t.logprob;
-        out.num_tokens = t.num_tokens;
-      }
-      responses[d].push_back(out);
-    }
-  }
-  return responses;
 }
 
 std::string weights_dtype(const Checkpoint& checkpoint) {
@@ -150,7 +114,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
       if (todo.empty()) continue;
       std::vector<std::vector<LmRequest>> requests;
       for (const Doc* d : todo) requests.push_back(suite.requests(*d));
-      const auto responses = run_requests(lm, requests);
+      const auto responses = answer_requests(lm, requests);
       std::vector<SampleRow> rows;
       for (size_t i = 0; i < todo.size(); ++i) {
         rows.push_back(make_sample_row(*todo[i], suite.score(*todo[i], responses[i])));

@@ -39,7 +39,8 @@ LanguageModel::LanguageModel(std::unique_ptr<Model> model, std::unique_ptr<Token
   if (options_.max_batch_tokens < 1) {
     throw Error(ErrorKind::BadInput, "max batch tokens must be positive");
   }
-  scorer_ = std::make_unique<SharedPrefixScorer>(*model_, window_, options_.max_batch_tokens);
+  scorer_ = std::make_unique<SharedPrefixScorer>(*model_, window_, options_.max_batch_tokens,
+                                                 options_.share_prefixes);
 }
 
 int32_t LanguageModel::prefix_token() const {

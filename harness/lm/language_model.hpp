@@ -39,6 +39,8 @@ struct LanguageModelOptions {
   // token of the previous one. Smaller strides give every window more context.
   int rolling_stride = 0;
   bool score_eos = false;  // rolling: also score an EOS after each text
+  // Compute shared prefixes once (the default); off, every request is scored whole.
+  bool share_prefixes = true;
 };
 
 class LanguageModel {

@@ -49,8 +49,12 @@ struct Lane {
 
 }  // namespace
 
-SharedPrefixScorer::SharedPrefixScorer(Model& model, int window, int max_batch_tokens)
-    : model_(model), window_(window), max_batch_tokens_(max_batch_tokens) {
+SharedPrefixScorer::SharedPrefixScorer(Model& model, int window, int max_batch_tokens,
+                                       bool share_prefixes)
+    : model_(model),
+      window_(window),
+      max_batch_tokens_(max_batch_tokens),
+      share_prefixes_(share_prefixes) {
   lanes_ = std::clamp(4 * max_batch_tokens_ / std::max(1, window_), 1, 16);
 }
 
@@ -87,7 +91,8 @@ std::vector<TokenScores> SharedPrefixScorer::score(std::span<const ScoreRequest>
   int64_t total_cost = 0;
   for (size_t i = 0; i < order.size(); ++i) {
     const auto& tokens = requests[order[i]].tokens;
-    const size_t shared = i == 0 ? 0 : common_prefix(requests[order[i - 1]].tokens, tokens);
+    const size_t shared =
+        i == 0 || !share_prefixes_ ? 0 : common_prefix(requests[order[i - 1]].tokens, tokens);
     cost[i] = static_cast<int64_t>(tokens.size() - std::min(shared, tokens.size() - 1));
     total_cost += cost[i];
   }
@@ -139,7 +144,8 @@ std::vector<TokenScores> SharedPrefixScorer::score(std::span<const ScoreRequest>
         const size_t index = l.queue[l.next];
         const ScoreRequest& r = requests[index];
         const std::span<const int32_t> inputs(r.tokens.data(), r.tokens.size() - 1);
-        const auto shared = static_cast<int32_t>(common_prefix(l.path, inputs));
+        const auto shared =
+            share_prefixes_ ? static_cast<int32_t>(common_prefix(l.path, inputs)) : 0;
         // Feed from the first position that is not in the slot or whose needed row is missing.
         int32_t from = shared;
         for (size_t p = r.first_target - 1; p < inputs.size(); ++p) {

@@ -34,7 +34,9 @@ struct ScoringStats {
 class SharedPrefixScorer {
  public:
   // `window`: longest input; `max_batch_tokens`: tokens per forward call (at least one lane's).
-  SharedPrefixScorer(Model& model, int window, int max_batch_tokens);
+  // Without `share_prefixes` every request is computed whole (independent full-sequence
+  // scoring: the reference the shared path is tested against, and a no-sharing baseline).
+  SharedPrefixScorer(Model& model, int window, int max_batch_tokens, bool share_prefixes = true);
 
   std::vector<TokenScores> score(std::span<const ScoreRequest> requests);
   const ScoringStats& stats() const { return stats_; }
@@ -44,6 +46,7 @@ class SharedPrefixScorer {
   int window_;
   int max_batch_tokens_;
   int lanes_;
+  bool share_prefixes_;
   std::unique_ptr<KvCache> cache_;
   ScoringStats stats_;
 };
