@@ -23,6 +23,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -48,10 +49,10 @@ REPO = TOOLS.parent
 SHARED = REPO.parent / "shared" / "data"
 THREADS = 2
 
-ABC = dict(name="tiny-abc-llama", vocab=1000, max_len=512, steps=1500, tokens_per_batch=8192,
-           lr=3e-3, warmup=100, seed=1234)
-MMM = dict(name="tiny-mmm-gpt2", max_len=512, steps=600, tokens_per_batch=8192,
-           lr=3e-3, warmup=50, seed=4321)
+ABC = dict(name="tiny-abc-llama", vocab=1000, max_len=512, steps=360, tokens_per_batch=4096,
+           lr=3e-3, warmup=36, seed=1234)
+MMM = dict(name="tiny-mmm-gpt2", max_len=512, steps=300, tokens_per_batch=4096,
+           lr=3e-3, warmup=30, seed=4321)
 SAMPLE_SEED = 7
 
 
@@ -146,6 +147,15 @@ def train(model: torch.nn.Module, seqs: list[list[int]], steps: int, cfg: dict, 
             log(f"{cfg['name']} step {step + 1}/{steps} epoch {epoch} loss {sum(recent) / len(recent):.4f} "
                 f"({time.time() - t0:.0f}s)")
     return losses
+
+
+def write_train_log(out: Path, losses: list[float], minutes: float, command: str) -> None:
+    write_json(out / "train_log.json", {"command": command, "minutes": minutes, "losses": losses})
+
+
+def read_train_log(out: Path) -> tuple[list[float], float, str]:
+    log_ = json.loads((out / "train_log.json").read_text())
+    return log_["losses"], log_["minutes"], log_["command"]
 
 
 # ---------------------------------------------------------------- evaluation (shared)
@@ -285,11 +295,15 @@ def run_abc(out_root: Path, steps: int | None, args) -> dict:
     seed_all(cfg["seed"])
     model = LlamaForCausalLM(conf)
     n_params = sum(p.numel() for p in model.parameters())
-    losses = train(model, train_seqs, steps, {**cfg, "name": "abc"}, pad=eos)
-    train_minutes = (time.time() - t_start) / 60
-
-    weights = {k: v.to(torch.bfloat16) for k, v in model.hf_state_dict().items()}
-    safetensors_io.save_file(weights, out / "model.safetensors", metadata={"format": "pt"})
+    if args.eval_only:
+        losses, train_minutes, command = read_train_log(out)
+    else:
+        losses = train(model, train_seqs, steps, {**cfg, "name": "abc"}, pad=eos)
+        train_minutes = (time.time() - t_start) / 60
+        command = args.command
+        weights = {k: v.to(torch.bfloat16) for k, v in model.hf_state_dict().items()}
+        safetensors_io.save_file(weights, out / "model.safetensors", metadata={"format": "pt"})
+        write_train_log(out, losses, train_minutes, args.command)
     write_json(out / "config.json", {
         "architectures": ["LlamaForCausalLM"], "model_type": "llama",
         "vocab_size": conf.vocab_size, "hidden_size": conf.hidden_size,
@@ -344,8 +358,8 @@ def run_abc(out_root: Path, steps: int | None, args) -> dict:
                    n_held_all=len(held_tunes), n_train=len(train_seqs), n_train_all=len(train_tunes),
                    n_tunes=len(tunes), train_tokens=sum(map(len, train_seqs)), headers=sum(headers),
                    valid=sum(valid), samples=texts[:3], minutes=train_minutes, provenance=provenance,
-                   sha=sha256(out / "model.safetensors"), command=args.command)
-    write_json(out / "training_figures.json", {k: v for k, v in figures.items() if k != "samples"})
+                   sha=sha256(out / "model.safetensors"), command=command)
+    write_json(out / "training_figures.json", figures)
     return figures
 
 
@@ -405,11 +419,15 @@ def run_mmm(out_root: Path, steps: int | None, args) -> dict:
     seed_all(cfg["seed"])
     model = GPT2LMHeadModel(conf)
     n_params = sum(p.numel() for p in model.parameters())
-    losses = train(model, train_seqs, steps, {**cfg, "name": "mmm"}, pad=eos)
-    train_minutes = (time.time() - t_start) / 60
-
-    weights = {k: v.to(torch.float16) for k, v in model.hf_state_dict().items()}
-    safetensors_io.save_file(weights, out / "model.safetensors", metadata={"format": "pt"})
+    if args.eval_only:
+        losses, train_minutes, command = read_train_log(out)
+    else:
+        losses = train(model, train_seqs, steps, {**cfg, "name": "mmm"}, pad=eos)
+        train_minutes = (time.time() - t_start) / 60
+        command = args.command
+        weights = {k: v.to(torch.float16) for k, v in model.hf_state_dict().items()}
+        safetensors_io.save_file(weights, out / "model.safetensors", metadata={"format": "pt"})
+        write_train_log(out, losses, train_minutes, args.command)
     write_json(out / "config.json", {
         "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": conf.vocab_size,
         "n_positions": conf.n_positions, "n_ctx": conf.n_positions, "n_embd": conf.n_embd,
@@ -459,21 +477,27 @@ def run_mmm(out_root: Path, steps: int | None, args) -> dict:
 
     samples = sample(model, conf.n_layer, 100, bos, eos, cfg["max_len"], SAMPLE_SEED)
     texts = [" ".join(vocab_list[i] for i in s) for s in samples]
-    clean = 0
+    clean, structured, n_diags = 0, 0, 0
+    bar = r"BAR_START(?: (?:NOTE_ON=\d+|NOTE_OFF=\d+|TIME_DELTA=\d+))* BAR_END"
+    grammar = re.compile(rf"PIECE_START(?: TRACK_START INST=\d+(?: {bar}){{4}} TRACK_END)+")
     for t in texts:
         diags: list = []
         notes = mmm.decode(t, diagnostics=diags)
+        n_diags += len(diags)
         clean += (not diags) and len(notes) > 0 and t.startswith("PIECE_START")
-    log(f"mmm: samples decoding with no diagnostics {clean}/100")
+        structured += grammar.fullmatch(t) is not None
+    log(f"mmm: samples with the MMM structure {structured}/100, decoding with no diagnostics {clean}/100, "
+        f"mean diagnostics per sample {n_diags / 100:.2f}")
 
     write_json(out / "reference_ppl.json", {**reference_json(cfg["name"], held, per, total_nll, count, "float16"),
                                             "unigram": {"perplexity": uni_ppl}})
     figures = dict(n_params=n_params, steps=steps, final_loss=sum(losses[-50:]) / len(losses[-50:]),
                    ppl=ppl, uni_ppl=uni_ppl, total_nll=total_nll, count=count, n_held=len(held),
                    n_held_files=n_held, n_files=len(files), n_train=len(train_seqs),
-                   train_tokens=sum(map(len, train_seqs)), clean=clean, samples=texts[:3],
-                   minutes=train_minutes, sha=sha256(out / "model.safetensors"), command=args.command)
-    write_json(out / "training_figures.json", {k: v for k, v in figures.items() if k != "samples"})
+                   train_tokens=sum(map(len, train_seqs)), clean=clean, structured=structured,
+                   diags_per_sample=n_diags / 100, samples=texts[:3],
+                   minutes=train_minutes, sha=sha256(out / "model.safetensors"), command=command)
+    write_json(out / "training_figures.json", figures)
     return figures
 
 
@@ -485,6 +509,10 @@ def main() -> None:
     ap.add_argument("--abc-root", type=Path, default=None, help="default ../shared/data/abc")
     ap.add_argument("--midi-root", type=Path, default=None, help="default ../shared/data/midi")
     ap.add_argument("--no-card", action="store_true", help="skip MODEL_CARD.md")
+    ap.add_argument("--eval-only", action="store_true",
+                    help="evaluate the weights already in --out (written by an earlier run) instead of training")
+    ap.add_argument("--cards-only", action="store_true",
+                    help="re-render MODEL_CARD.md from training_figures.json of an earlier run")
     ap.add_argument("--train-only", action="store_true",
                     help="stop after writing the weights and configs (reproducibility checks)")
     args = ap.parse_args()
@@ -492,6 +520,15 @@ def main() -> None:
 
     torch.set_num_threads(THREADS)
     torch.use_deterministic_algorithms(True)
+    if args.cards_only:
+        import model_cards
+
+        for name, cfg, write in ((ABC["name"], ABC, model_cards.write_abc_card),
+                                 (MMM["name"], MMM, model_cards.write_mmm_card)):
+            if args.only in (None, name.split("-")[1]):
+                d = args.out / name
+                write(d, json.loads((d / "training_figures.json").read_text(encoding="utf-8")), cfg)
+        return
     if args.only in (None, "abc"):
         fig = run_abc(args.out, args.steps, args)
         log(f"abc: model.safetensors sha256 {fig['sha']}")
