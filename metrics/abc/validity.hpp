@@ -1,0 +1,39 @@
+#pragma once
+// Validity tiers of ABC tunes (each a boolean per tune and a rate over a set):
+//   tier 1: parses with no error;
+//   tier 2: header complete and ordered: X: first with a number, T:, M:, K: last (L: may be
+//           left to the standard's default);
+//   tier 3: every bar except the first (pickup) and last matches the meter (M:none skips),
+//           no bar is longer than the meter, repeats and endings are balanced;
+//   tier 4: all voices have the same number of bars.
+// Each tier is judged on its own diagnostics; `level` is the highest k with tiers 1..k all met.
+#include <span>
+#include <string_view>
+
+#include "metrics/abc/abc.hpp"
+
+namespace tb::metrics::abc {
+
+struct Validity {
+  bool tier[5] = {false, false, false, false, false};  // tier[1]..tier[4]; tier[0] unused
+  int level = 0;
+  bool uses_repeats = false;
+  bool truncated = false;
+};
+
+Validity validity(const Tune& tune);
+
+struct ValidityRates {
+  size_t tunes = 0;
+  double tier[5] = {0, 0, 0, 0, 0};            // fraction of tunes meeting tier k on its own
+  double level_at_least[5] = {0, 0, 0, 0, 0};  // fraction with level >= k (cumulative tiers)
+  double uses_repeats = 0;
+  double truncated = 0;
+};
+
+ValidityRates validity_rates(std::span<const Tune> tunes);
+
+// All tunes of an ABC file's text, parsed.
+std::vector<Tune> parse_file(std::string_view file_text);
+
+}  // namespace tb::metrics::abc
