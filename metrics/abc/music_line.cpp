@@ -96,7 +96,6 @@ void TuneParser::add_duration(Rational units, Position pos, bool is_note) {
   v.last_is_note = is_note;
   seen_music_ = true;
   tune_.has_music = true;
-  last_was_bar_ = false;
 }
 
 void TuneParser::mark_bar_start(Position pos) {
@@ -219,8 +218,6 @@ void TuneParser::bar_line(std::string_view text, Position pos) {
   for (size_t k = 0; k + 1 < kinds.size(); ++k) close_bar(pos, true, kinds[k]);
   const BarLineKind kind = kinds.empty() ? BarLineKind::Single : kinds.back();
   close_bar(pos, true, kind);
-  v.seen_bar_line = true;
-  last_was_bar_ = true;
   if (end_repeat) {
     tune_.uses_repeats = true;
     v.repeat_open = false;
@@ -482,8 +479,7 @@ void TuneParser::music_line(std::string_view s, Position at) {
         const int64_t p = nums[0];
         VoiceState& v = voice();
         mark_bar_start(P(i));
-        const Event& e = emit(EventKind::Tuplet, P(i), s.substr(i, j - i));
-        (void)e;
+        emit(EventKind::Tuplet, P(i), s.substr(i, j - i));
         if (p < 2 || p > 9 || (given[1] && nums[1] == 0) || (given[2] && nums[2] == 0)) {
           fail(DiagKind::BadTuplet, i, "bad tuplet " + std::string(s.substr(i, j - i)));
         } else if (v.tuplet_left > 0) {

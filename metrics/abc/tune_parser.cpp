@@ -229,7 +229,6 @@ void TuneParser::header_line(std::string_view line, Position pos) {
       if (!valid_key(value))
         diag(DiagKind::BadField, pos, "unreadable key K:" + std::string(value));
       in_header_ = false;
-      seen_key_ = true;
       if (tune_.header.count("T") == 0) diag(DiagKind::MissingTitle, pos, "no T: before K:");
       if (tune_.header.count("M") == 0) diag(DiagKind::MissingMeter, pos, "no M: before K:");
       // Voices declared in the header start with the header's meter and unit.

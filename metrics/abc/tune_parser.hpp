@@ -58,7 +58,6 @@ struct VoiceState {
   int ending = 0;  // the ending being played: 0 none, 1 first, 2+ later
   Position ending_pos;
   bool first_ending_closed = false;  // a ":|" closed a "[1": "[2" may follow
-  bool seen_bar_line = false;
   std::vector<Segment> segments;
 };
 
@@ -95,7 +94,6 @@ class TuneParser {
   Tune tune_;
   bool in_header_ = true;
   bool seen_music_ = false;
-  bool seen_key_ = false;
   Meter header_meter_{true, Rational(1), false};
   bool header_unit_set_ = false;
   Rational header_unit_{1, 8};
@@ -112,7 +110,6 @@ class TuneParser {
   int grace_notes_ = 0;
   bool deco_pending_ = false;
   Position deco_pos_;
-  bool last_was_bar_ = false;  // the last music token was a bar line (for truncation)
 };
 
 }  // namespace tb::metrics::abc::detail

@@ -37,6 +37,37 @@ ValidityRates validity_rates(std::span<const Tune> tunes) {
   return r;
 }
 
+std::vector<std::string> bar_texts(const Tune& tune) {
+  std::vector<std::string> out;
+  for (const Voice& voice : tune.voices) {
+    std::string bar;
+    for (const Event& e : tune.events) {
+      if (e.voice != voice.id) continue;
+      switch (e.kind) {
+        case EventKind::Note:
+        case EventKind::Rest:
+        case EventKind::ChordStart:
+        case EventKind::ChordEnd:
+        case EventKind::GraceStart:
+        case EventKind::GraceEnd:
+        case EventKind::Tuplet:
+        case EventKind::Tie:
+        case EventKind::BrokenRhythm:
+          bar += e.text;
+          break;
+        case EventKind::BarLine:
+          if (!bar.empty()) out.push_back(bar);
+          bar.clear();
+          break;
+        default:
+          break;
+      }
+    }
+    if (!bar.empty()) out.push_back(bar);
+  }
+  return out;
+}
+
 std::vector<Tune> parse_file(std::string_view file_text) {
   std::vector<Tune> out;
   for (const TuneText& t : split_tunes(file_text)) out.push_back(parse_tune(t));

@@ -8,7 +8,9 @@
 //   tier 4: all voices have the same number of bars.
 // Each tier is judged on its own diagnostics; `level` is the highest k with tiers 1..k all met.
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "metrics/abc/abc.hpp"
 
@@ -32,6 +34,11 @@ struct ValidityRates {
 };
 
 ValidityRates validity_rates(std::span<const Tune> tunes);
+
+// The music of each bar as text (notes, rests, chords, grace groups, tuplets, ties and broken
+// rhythm; no spaces, chord symbols or decorations), voice after voice, for bar-level repetition
+// (metrics/repetition.hpp: bar_repetition_rate).
+std::vector<std::string> bar_texts(const Tune& tune);
 
 // All tunes of an ABC file's text, parsed.
 std::vector<Tune> parse_file(std::string_view file_text);

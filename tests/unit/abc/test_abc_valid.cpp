@@ -147,3 +147,26 @@ TEST_CASE("abc: validity rates over a set, repeats and truncation") {
   CHECK(r.uses_repeats == doctest::Approx(0.25));
   CHECK(r.truncated == doctest::Approx(0.25));
 }
+
+TEST_CASE("abc: lengths with coprime denominators saturate instead of overflowing") {
+  std::string music;
+  for (int d : {4093, 4091, 4079, 4073, 4057, 4051, 4049, 4027}) {
+    music += "C/" + std::to_string(d) + " ";
+  }
+  const abc::Tune t = abc::parse_tune("X:1\nT:t\nM:4/4\nL:1/8\nK:C\nC8|" + music + "|C8|]\n");
+  REQUIRE(t.voices.size() == 1);
+  REQUIRE(t.voices[0].bars.size() == 3);
+  CHECK(t.voices[0].bars[1].duration == abc::Rational::saturated());
+  bool too_long = false;
+  for (const auto& d : t.diagnostics) too_long |= d.kind == abc::DiagKind::BarTooLong;
+  CHECK(too_long);
+  CHECK(abc::Rational(1, 3) + abc::Rational(1, 6) == abc::Rational(1, 2));
+  CHECK(abc::Rational(3, 4) > abc::Rational(2, 3));
+}
+
+TEST_CASE("abc: bar texts for bar-level repetition") {
+  const abc::Tune t =
+      abc::parse_tune("X:1\nT:t\nM:2/4\nL:1/8\nK:C\n\"C\"CD EF|!trill!CD EF|(3GAB c|CD EF|]\n");
+  const std::vector<std::string> want = {"CDEF", "CDEF", "(3GABc", "CDEF"};
+  CHECK(abc::bar_texts(t) == want);
+}
