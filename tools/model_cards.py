@@ -20,10 +20,12 @@ REPRO = {
         "Results are expected to differ on another CPU, BLAS build or thread count (different "
         "summation order in the GEMMs), not between runs on the same one."),
 }
-LOAD_NOTE = ("The release run shared its 2 CPU cores with C++ compile jobs (load average about 7), "
-             "so the wall-clock time above is pessimistic; on an idle 2-core machine this PyTorch "
-             "trains LLaMA at about 1700 tokens/s, and the whole default command (both models, with "
-             "evaluation and sampling) fits in about 30 minutes.")
+LOAD_NOTE = ("The release runs shared the 2 CPU cores with C++ compile jobs and with each other "
+             "(load average 6-11), so this wall-clock time is pessimistic. Estimate for an idle "
+             "2-core machine, from throughput measured there before the load began (LLaMA about "
+             "1700 tokens/s, GPT-2 roughly twice that): the default command, both models with "
+             "evaluation and sampling, takes about 30-35 minutes; it was not timed end to end on "
+             "an idle machine.")
 
 
 def _samples(samples: list[str], fence: str) -> str:
@@ -75,10 +77,15 @@ a tune starts at an `X:` line and ends at the first blank line, the next `X:` or
 lines starting with `%` are dropped; trailing whitespace is stripped; text = lines joined
 with `\\n` plus a final `\\n`. {f['n_tunes']} tunes. Held-out split: the 5% of tunes with the
 smallest sha256 of `path<TAB>X<TAB>index`; training tunes with the same text as a held-out
-tune (apart from the X: line) are removed from training. Each training sequence is
-`<s>` + tokens + `</s>`; sequences longer than {cfg['max_len']} tokens are skipped (not
-truncated): training uses {f['n_train']} of {f['n_train_all']} tunes
-({f['train_tokens']:,} tokens), held-out scoring {f['n_held']} of {f['n_held_all']} held-out tunes,
+tune (apart from the X: line) are removed from training, leaving {f['n_train_split']}.
+Of those, only the {f['n_train_all']} that abc2midi accepts (`abc2midi FILE -c -NFER` prints no
+line containing `Error`) are trained on: about 40% of the corpus makes abc2midi report errors
+(95% of Aird's, mostly for its `I: :: ::` lines and unmatched ties; 28% of O'Neill's, mostly
+annotations in chord quotes; 5% of Nottingham), and the model would learn to write them. The
+tokenizer is trained on the same tunes. Each training sequence is `<s>` + tokens + `</s>`;
+sequences longer than {cfg['max_len']} tokens are skipped (not truncated): training uses
+{f['n_train']} tunes ({f['train_tokens']:,} tokens). Held-out scoring uses all held-out tunes
+whatever abc2midi thinks of them, except any longer than {cfg['max_len']} tokens: {f['n_held']} of {f['n_held_all']} held-out tunes,
 listed in `heldout.tsv` (path relative to shared/data/abc, X number, 0-based tune index in the
 file). The tune texts are not committed; re-extract them with `tools/abc_corpus.py`.
 
