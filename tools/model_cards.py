@@ -9,14 +9,14 @@ REPRO = {
     "tiny-abc-llama": (
         "Checked: two runs of `tools/train_tiny_models.py --only abc --steps 3 --train-only --out DIR` "
         "wrote byte-identical tokenizer.model, tokenizer.json and model.safetensors (sha256 "
-        "`a164dc88b094002bcdbb59277d1fcb299516c316639f61ae5637e967c1df1f79`). A second full-length run "
+        "`010dcd1349f468f5e4fedd6313016219fd7d0294af63b89c0bcbdde576d03bc9`). A second full-length run "
         "was not affordable on the shared machine; nothing in the loop depends on the step count. "
         "Results are expected to differ on another CPU, BLAS build or thread count (different "
         "summation order in the GEMMs), not between runs on the same one."),
     "tiny-mmm-gpt2": (
         "Checked: two runs of `tools/train_tiny_models.py --only mmm --steps 3 --train-only --out DIR` "
         "wrote byte-identical model.safetensors (sha256 "
-        "`dd4e9ddacabe685decdba4b76e696851ea21bd8c119e4174e3683520c9248fe3`). "
+        "`43cf3eb1ced7d27a06110a124fff5e738b043b21a7c4453e2ab2dd9419dd14f4`). "
         "Results are expected to differ on another CPU, BLAS build or thread count (different "
         "summation order in the GEMMs), not between runs on the same one."),
 }
