@@ -61,7 +61,8 @@ LLaMA (`LlamaForCausalLM` semantics; the PyTorch reference is `tools/torch_llama
 hidden 192, 6 layers, 6 attention heads over 2 key/value heads (grouped-query attention,
 head_dim 32), SwiGLU MLP with intermediate size 512, RoPE theta 10000 (rotate_half layout),
 RMSNorm eps 1e-5, no biases, **untied** output head (`lm_head.weight` is stored),
-max_position_embeddings {cfg['max_len']}. Parameters: {f['n_params']:,}. Weights stored in
+max_position_embeddings {cfg['context']} (trained on sequences of at most {cfg['max_len']} tokens;
+RoPE has no learned positions, so longer few-shot prompts fit, the model extrapolating there). Parameters: {f['n_params']:,}. Weights stored in
 BF16 (`model.safetensors`, rounded to nearest even from the f32 training weights).
 Directory size: {_size(d)}.
 

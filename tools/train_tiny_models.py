@@ -49,7 +49,10 @@ REPO = TOOLS.parent
 SHARED = REPO.parent / "shared" / "data"
 THREADS = 2
 
-ABC = dict(name="tiny-abc-llama", vocab=1000, max_len=512, steps=360, tokens_per_batch=4096,
+# max_len: the longest training sequence; context: the max_position_embeddings written to
+# config.json (RoPE has no learned positions, so few-shot evaluation prompts longer than the
+# training sequences fit; the model extrapolates there).
+ABC = dict(name="tiny-abc-llama", vocab=1000, max_len=512, context=4096, steps=360, tokens_per_batch=4096,
            lr=3e-3, warmup=36, seed=1234)
 MMM = dict(name="tiny-mmm-gpt2", max_len=512, steps=1000, tokens_per_batch=4096,
            lr=3e-3, warmup=50, seed=4321)
@@ -315,7 +318,7 @@ def run_abc(out_root: Path, steps: int | None, args) -> dict:
         "intermediate_size": conf.intermediate_size, "num_hidden_layers": conf.num_hidden_layers,
         "num_attention_heads": conf.num_attention_heads, "num_key_value_heads": conf.num_key_value_heads,
         "head_dim": conf.hidden_size // conf.num_attention_heads, "hidden_act": "silu",
-        "max_position_embeddings": conf.max_position_embeddings, "rms_norm_eps": conf.rms_norm_eps,
+        "max_position_embeddings": cfg["context"], "rms_norm_eps": conf.rms_norm_eps,
         "rope_theta": conf.rope_theta, "rope_scaling": None, "attention_bias": False,
         "attention_dropout": 0.0, "mlp_bias": False, "pretraining_tp": 1,
         "tie_word_embeddings": conf.tie_word_embeddings, "initializer_range": conf.initializer_range,
@@ -325,7 +328,7 @@ def run_abc(out_root: Path, steps: int | None, args) -> dict:
         "tokenizer_class": "LlamaTokenizer", "add_bos_token": True, "add_eos_token": False,
         "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": None,
         "legacy": True, "add_prefix_space": True, "clean_up_tokenization_spaces": False,
-        "spaces_between_special_tokens": False, "model_max_length": cfg["max_len"], "sp_model_kwargs": {}})
+        "spaces_between_special_tokens": False, "model_max_length": cfg["context"], "sp_model_kwargs": {}})
     write_json(out / "generation_config.json", {
         "bos_token_id": bos, "eos_token_id": eos, "do_sample": True, "temperature": 1.0,
         "top_k": 50, "top_p": 1.0, "max_length": cfg["max_len"]})
