@@ -26,6 +26,7 @@ tb::LoadedModel load(bool share) {
   tb::ModelOptions options;
   options.dir = bundled_model();
   options.device = "cpu";
+  options.threads = 1;  // ctest runs tests side by side: spinning BLAS threads would fight
   options.lm.share_prefixes = share;
   return tb::load_language_model(options);
 }
