@@ -92,9 +92,10 @@ TEST_CASE("SIGKILL at three random points, then resume: identical samples and me
   fs::remove_all(dir);
   fs::create_directories(dir);
   auto command = [&](const fs::path& db) {
-    return std::vector<std::string>{TB_TUNEBENCH_BIN, "eval",     "--model",      model.string(),
-                                    "--suite",        "mtb,mmlu", "--db",         db.string(),
-                                    "--threads",      "1",        "--chunk-docs", "2"};
+    return std::vector<std::string>{
+        TB_TUNEBENCH_BIN,       "eval", "--model",   model.string(), "--suite",
+        "mtb,mtb-shuffle,mmlu", "--db", db.string(), "--threads",    "1",
+        "--chunk-docs",         "2"};
   };
   const auto start = std::chrono::steady_clock::now();
   REQUIRE(wait_exit(spawn(command(dir / "whole.sqlite"))) == 0);
@@ -112,6 +113,12 @@ TEST_CASE("SIGKILL at three random points, then resume: identical samples and me
     killed += kill(pid, SIGKILL) == 0 ? 1 : 0;
     const int code = wait_exit(pid);
     CHECK((code == 128 + SIGKILL || code == 0));
+    if (fs::exists(dir / "killed.sqlite")) {
+      size_t stored = 0;
+      tb::Store partial = tb::Store::open(dir / "killed.sqlite");
+      for (const tb::Run& run : partial.list_runs()) stored += partial.samples(run.id).size();
+      MESSAGE("after kill " << attempt + 1 << ": " << stored << " samples stored");
+    }
   }
   MESSAGE("reference run " << seconds << " s; " << killed << " kills landed");
   REQUIRE(wait_exit(spawn(command(dir / "killed.sqlite"))) == 0);
