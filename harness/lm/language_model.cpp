@@ -41,6 +41,14 @@ LanguageModel::LanguageModel(std::unique_ptr<Model> model, std::unique_ptr<Token
   }
   scorer_ = std::make_unique<SharedPrefixScorer>(*model_, window_, options_.max_batch_tokens,
                                                  options_.share_prefixes);
+  generator_ = std::make_unique<Generator>(*model_, *tokenizer_, window_, options_.max_batch_tokens,
+                                           options_.generation_batch);
+}
+
+std::vector<GenerationResult> LanguageModel::generate(std::span<const GenerationRequest> requests) {
+  const SpecialTokens& specials = tokenizer_->specials();
+  return generator_->generate(requests, prefix_token(),
+                              specials.eos >= 0 ? specials.eos : specials.bos);
 }
 
 int32_t LanguageModel::prefix_token() const {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/lm/generator.hpp"
 #include "harness/lm/shared_prefix_scorer.hpp"
 #include "harness/model/model.hpp"
 #include "harness/tokenizer/tokenizer.hpp"
@@ -41,6 +42,8 @@ struct LanguageModelOptions {
   bool score_eos = false;  // rolling: also score an EOS after each text
   // Compute shared prefixes once (the default); off, every request is scored whole.
   bool share_prefixes = true;
+  // Sequences that decode together in generate() (one KV-cache slot each).
+  int generation_batch = 16;
 };
 
 class LanguageModel {
@@ -67,6 +70,11 @@ class LanguageModel {
   // Tokens requested versus computed since construction: the prefix-sharing hit rate.
   const ScoringStats& stats() const { return scorer_->stats(); }
 
+  // Sampled or greedy continuations of prompts (BOS per the tokenizer), batched across
+  // requests; each request's text depends only on its prompt, parameters and seed.
+  std::vector<GenerationResult> generate(std::span<const GenerationRequest> requests);
+  const GenerationStats& generation_stats() const { return generator_->stats(); }
+
   // The token that starts every sequence (BOS when the tokenizer adds one), or -1.
   int32_t prefix_token() const;
 
@@ -76,6 +84,7 @@ class LanguageModel {
   LanguageModelOptions options_;
   int window_ = 0;
   std::unique_ptr<SharedPrefixScorer> scorer_;
+  std::unique_ptr<Generator> generator_;
 };
 
 }  // namespace tb
