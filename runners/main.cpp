@@ -6,6 +6,7 @@
 
 #include "harness/core/error.hpp"
 #include "runners/eval_command.hpp"
+#include "runners/metrics_command.hpp"
 #include "runners/runs_command.hpp"
 #include "runners/score_command.hpp"
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   tb::add_score_command(app);
   tb::add_eval_command(app);
   tb::add_runs_commands(app);
+  tb::add_metrics_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
