@@ -39,6 +39,7 @@ std::string first_difference(const SampleRow& a, const SampleRow& b) {
   if (x.prediction != y.prediction) return "prediction";
   if (x.gold != y.gold) return "gold";
   if (!same_values(x.values, y.values)) return "values";
+  if (x.response != y.response) return "response";
   return "";
 }
 

@@ -78,8 +78,14 @@ CREATE TABLE profiles (
 CREATE INDEX profiles_by_run ON profiles (run_id);
 )sql";
 
+// v2: samples.response, the generated text of generation suites ('' for scoring suites).
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE samples ADD COLUMN response TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
+    {2, kSchemaV2},
 };
 
 bool has_table(const sqlite::Database& db, std::string_view name) {

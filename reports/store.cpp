@@ -182,15 +182,15 @@ void Store::require_run(int64_t run_id) const {
 void Store::insert_samples(int64_t run_id, std::span<const SampleRow> rows) {
   auto insert = db_.prepare(
       "INSERT INTO samples (run_id, doc_id, subset, doc_hash, prompt_hash, target_hash, prompt, "
-      "target, option_scores, prediction, gold, correct, values_json) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+      "target, option_scores, prediction, gold, correct, values_json, response) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   for (const SampleRow& row : rows) {
     const SampleResult& r = row.result;
     std::optional<int64_t> correct;
     if (r.prediction >= 0 && r.gold >= 0) correct = r.prediction == r.gold ? 1 : 0;
     insert.bind_all(run_id, r.doc_id, r.subset, row.doc_hash, row.prompt_hash, row.target_hash,
                     r.prompt, r.target, encode_scores(r.option_scores), r.prediction, r.gold,
-                    correct, encode_values(r.values));
+                    correct, encode_values(r.values), r.response);
     try {
       insert.run();
     } catch (const sqlite::SqliteError& e) {
@@ -281,7 +281,7 @@ std::optional<Run> Store::find_run(const std::string& key) const {
 std::vector<SampleRow> Store::samples(int64_t run_id) const {
   auto stmt = db_.prepare(
       "SELECT doc_id, subset, doc_hash, prompt_hash, target_hash, prompt, target, "
-      "option_scores, prediction, gold, values_json FROM samples WHERE run_id = ?1 "
+      "option_scores, prediction, gold, values_json, response FROM samples WHERE run_id = ?1 "
       "ORDER BY rowid");
   stmt.bind(1, run_id);
   std::vector<SampleRow> rows;
@@ -304,6 +304,7 @@ std::vector<SampleRow> Store::samples(int64_t run_id) const {
     if (!values.is_object()) throw bad_input(path(), "samples.values_json", "not an object");
     for (const auto& [name, v] : values.items())
       r.values[name] = decode_number(v, path(), "samples.values_json");
+    r.response = stmt.text(11);
     rows.push_back(std::move(row));
   }
   return rows;

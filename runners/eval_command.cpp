@@ -66,6 +66,7 @@ struct SuiteOutcome {
   Run run;
   std::vector<MetricValue> metrics;
   ScoringStats sharing;
+  GenerationStats generation;
   double seconds = 0.0;
   bool reused = false;
 };
@@ -104,6 +105,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
                       return done.count(d->id) != 0;
                     })));
   const ScoringStats before = lm.stats();
+  const GenerationStats generation_before = lm.generation_stats();
   Timer timer;
   try {
     for (const auto& chunk : make_chunks(docs, static_cast<size_t>(args.chunk_docs))) {
@@ -158,6 +160,30 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
                      {"seconds", outcome.seconds}};
       store.add_profile(run_id, profile);
     }
+    const GenerationStats& g = lm.generation_stats();
+    outcome.generation.prompt_tokens = g.prompt_tokens - generation_before.prompt_tokens;
+    outcome.generation.generated_tokens = g.generated_tokens - generation_before.generated_tokens;
+    outcome.generation.forward_calls = g.forward_calls - generation_before.forward_calls;
+    outcome.generation.requests = g.requests - generation_before.requests;
+    outcome.generation.seconds = g.seconds - generation_before.seconds;
+    if (outcome.generation.generated_tokens > 0 && outcome.generation.seconds > 0) {
+      const GenerationStats& gen = outcome.generation;
+      ProfileRow profile;
+      profile.phase = "generate";
+      profile.batch = args.model.lm.generation_batch;
+      profile.tokens_per_s = static_cast<double>(gen.generated_tokens) / gen.seconds;
+      profile.tflops = 2.0 * static_cast<double>(lm.model().parameter_count()) *
+                       static_cast<double>(gen.generated_tokens + gen.prompt_tokens) / gen.seconds /
+                       1e12;
+      profile.mfu = std::numeric_limits<double>::quiet_NaN();
+      profile.mbu = std::numeric_limits<double>::quiet_NaN();
+      profile.raw = {{"generated_tokens", gen.generated_tokens},
+                     {"prompt_tokens", gen.prompt_tokens},
+                     {"forward_calls", gen.forward_calls},
+                     {"requests", gen.requests},
+                     {"seconds", gen.seconds}};
+      store.add_profile(run_id, profile);
+    }
     store.finish_run(run_id, outcome.metrics);
   } catch (...) {
     store.fail_run(run_id);
@@ -169,6 +195,9 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
 
 void run_eval(const EvalArgs& args) {
   if (args.chunk_docs < 1) throw Error(ErrorKind::BadInput, "--chunk-docs must be positive");
+  if (args.model.lm.generation_batch < 1) {
+    throw Error(ErrorKind::BadInput, "--gen-batch must be positive");
+  }
   std::map<std::string, std::string> overrides;
   for (const std::string& item : args.data) {
     const size_t eq = item.find('=');
@@ -206,6 +235,15 @@ void run_eval(const EvalArgs& args) {
     if (args.json) continue;
     fmt::print("{}", render_metric_table(o.run, o.metrics, TableFormat::Text));
     const ScoringStats& s = o.sharing;
+    const GenerationStats& g = o.generation;
+    if (g.generated_tokens > 0) {
+      fmt::print(
+          "run {}: {} prompts, {} tokens generated in {:.1f} s ({:.0f} tokens/s at generation "
+          "batch {}), {} prompt tokens, {} forward calls\n\n",
+          o.run.id, g.requests, g.generated_tokens, g.seconds,
+          static_cast<double>(g.generated_tokens) / std::max(g.seconds, 1e-9),
+          args.model.lm.generation_batch, g.prompt_tokens, g.forward_calls);
+    }
     if (s.computed_tokens > 0) {
       fmt::print(
           "run {}: {} requests in {:.1f} s; input tokens requested {} (a harness without "
@@ -216,7 +254,7 @@ void run_eval(const EvalArgs& args) {
           static_cast<double>(s.computed_tokens) /
               static_cast<double>(std::max<size_t>(1, suite->docs().size())),
           static_cast<double>(s.computed_tokens) / o.seconds);
-    } else {
+    } else if (g.generated_tokens == 0) {
       fmt::print("run {}: already finished, nothing recomputed\n\n", o.run.id);
     }
   }
@@ -240,6 +278,9 @@ void add_eval_command(CLI::App& app) {
                   "Context window in tokens (0: the model's maximum)");
   cmd->add_option("--batch-tokens", args->model.lm.max_batch_tokens, "Tokens per forward call");
   cmd->add_option("--chunk-docs", args->chunk_docs, "Documents per stored chunk");
+  cmd->add_option("--gen-batch", args->model.lm.generation_batch,
+                  "Sequences generated together (one KV-cache slot each; results do not "
+                  "depend on it)");
   cmd->add_option("--limit", args->limit, "Only the first N documents of each suite");
   cmd->add_option("--seed", args->seed, "Seed recorded with the run");
   cmd->add_flag("--json", args->json, "Print lm-eval style JSON instead of tables");

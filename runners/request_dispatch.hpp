@@ -1,6 +1,7 @@
 #pragma once
-// Answers suites' requests with a LanguageModel: all log-likelihood pairs in one call and all
-// rolling texts in another, so the model can sort, batch and share prefixes across documents.
+// Answers suites' requests with a LanguageModel: all log-likelihood pairs in one call, all
+// rolling texts in another and all generation prompts in a third, so the model can sort, batch
+// and share prefixes across documents.
 #include <vector>
 
 #include "harness/lm/language_model.hpp"

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "harness/core/error.hpp"
+#include "suites/abc_gen_suite.hpp"
 #include "suites/abc_ppl_suite.hpp"
 #include "suites/mmlu_suite.hpp"
 #include "suites/mtb_suite.hpp"
@@ -26,6 +27,7 @@ constexpr Kind kKinds[] = {
     {"mtb", suites::make_mtb_suite},
     {"mmlu", suites::make_mmlu_suite},
     {"abc-ppl", suites::make_abc_ppl_suite},
+    {"abc-gen", suites::make_abc_gen_suite},
 };
 
 }  // namespace

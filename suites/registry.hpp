@@ -11,7 +11,7 @@
 
 namespace tb {
 
-// The kinds a spec's "kind" may name: "mtb", "mmlu", "abc-ppl".
+// The kinds a spec's "kind" may name: "mtb", "mmlu", "abc-ppl", "abc-gen".
 std::vector<std::string> suite_kinds();
 
 // The repository root that relative spec data paths are resolved against: $TUNEBENCH_ROOT when

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/lm/sampler.hpp"
+
 namespace tb {
 
 // One call of the language model.
@@ -18,16 +20,25 @@ struct LmRequest {
     Loglikelihood,  // log P(continuation | context), lm-eval semantics; an empty context means
                     // the whole continuation is scored from BOS (or EOS when there is no BOS)
     Rolling,        // log P(continuation) of a text of any length (context unused)
+    Generate,       // a continuation of `context` (the prompt) sampled with `sampling`
+                    // (continuation unused); the runner batches these across documents
   };
   Type type = Type::Loglikelihood;
   std::string context;
   std::string continuation;
+  SamplingParams sampling = {};  // Generate only
 };
 
 struct LmResponse {
   double logprob = 0.0;
-  int64_t num_tokens = 0;  // tokens scored
+  int64_t num_tokens = 0;  // tokens scored (Generate: tokens of `text`)
   bool greedy = false;     // every scored token was the argmax (Loglikelihood only)
+  // Generate only: the completion (prompt excluded, cut before a stop string), its token ids
+  // and why generation ended: "eos", "stop" or "length". `logprob` is then the model's
+  // log-probability of `tokens` without the sampling processors.
+  std::string text = {};
+  std::vector<int32_t> tokens = {};
+  std::string finish = {};
 };
 
 // One item of a suite, as loaded from its data files.
@@ -41,8 +52,9 @@ struct Doc {
 struct SampleResult {
   std::string doc_id;
   std::string subset;
-  std::string prompt;  // the exact rendered text (first option's full text for ppl modes)
-  std::string target;  // gold answer text
+  std::string prompt;    // the exact rendered text (first option's full text for ppl modes)
+  std::string target;    // gold answer text
+  std::string response = {};  // generated text (generation suites); "" otherwise
   std::vector<double> option_scores;  // per option, as the protocol ranks them (higher better)
   int prediction = -1;
   int gold = -1;

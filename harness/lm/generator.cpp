@@ -103,11 +103,49 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
     return tokenizer_.decode(std::span<const int32_t>(s.tokens.data() + s.prompt_size, generated));
   };
 
+  // Every prompt as fed, so that the cache holds just the longest sequence.
+  std::vector<Sequence> prepared(requests.size());
+  int64_t capacity = 1;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Sequence& s = prepared[i];
+    s.request = i;
+    if (prefix_token >= 0) s.tokens.push_back(prefix_token);
+    const std::vector<int32_t> body = tokenizer_.encode(requests[i].prompt);
+    s.tokens.insert(s.tokens.end(), body.begin(), body.end());
+    if (s.tokens.empty()) {
+      if (fallback_token < 0) {
+        throw Error(ErrorKind::BadInput,
+                    "generation request " + std::to_string(i) +
+                        ": empty prompt and no BOS or EOS token to start from");
+      }
+      s.tokens.push_back(fallback_token);
+    }
+    for (int32_t t : s.tokens) {
+      if (t < 0 || t >= vocab) {
+        throw Error(ErrorKind::BadInput, "token id " + std::to_string(t) +
+                                             " outside the model's vocabulary of " +
+                                             std::to_string(vocab));
+      }
+    }
+    // The first token is left out of the decoded text when it is BOS or the EOS stand-in.
+    s.skip = (prefix_token >= 0 || body.empty()) ? 1 : 0;
+    // Too long for the window: keep the last tokens, as lm-eval does.
+    if (s.tokens.size() > static_cast<size_t>(window_)) {
+      s.tokens.erase(s.tokens.begin(), s.tokens.end() - static_cast<std::ptrdiff_t>(window_));
+      s.skip = 0;
+    }
+    s.prompt_size = s.tokens.size();
+    capacity =
+        std::max(capacity, static_cast<int64_t>(s.prompt_size) + requests[i].params.max_new_tokens);
+  }
+  capacity = std::min<int64_t>(capacity, window_);
+  if (requests.empty()) return results;
+
   const int slots =
       std::min<int>(max_sequences_, std::max<int>(1, static_cast<int>(requests.size())));
-  if (!cache_ || cache_->num_slots() < slots || cache_->capacity() < window_) {
+  if (!cache_ || cache_->num_slots() < slots || cache_->capacity() < capacity) {
     cache_.reset();
-    cache_ = model_.make_cache(std::max(slots, max_sequences_), window_);
+    cache_ = model_.make_cache(slots, static_cast<int>(capacity));
   }
   std::vector<int> free_slots;
   for (int s = slots - 1; s >= 0; --s) free_slots.push_back(s);
@@ -116,40 +154,11 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
 
   auto admit = [&] {
     while (!free_slots.empty() && next_request < requests.size()) {
-      const GenerationRequest& r = requests[next_request];
-      Sequence s;
-      s.request = next_request++;
-      if (prefix_token >= 0) s.tokens.push_back(prefix_token);
-      const std::vector<int32_t> body = tokenizer_.encode(r.prompt);
-      s.tokens.insert(s.tokens.end(), body.begin(), body.end());
-      if (s.tokens.empty()) {
-        if (fallback_token < 0) {
-          throw Error(ErrorKind::BadInput,
-                      "generation request " + std::to_string(s.request) +
-                          ": empty prompt and no BOS or EOS token to start from");
-        }
-        s.tokens.push_back(fallback_token);
-      }
-      for (int32_t t : s.tokens) {
-        if (t < 0 || t >= vocab) {
-          throw Error(ErrorKind::BadInput, "token id " + std::to_string(t) +
-                                               " outside the model's vocabulary of " +
-                                               std::to_string(vocab));
-        }
-      }
-      // Too long for the window: keep the last tokens, as lm-eval does.
-      if (s.tokens.size() > static_cast<size_t>(window_)) {
-        s.tokens.erase(s.tokens.begin(), s.tokens.end() - static_cast<std::ptrdiff_t>(window_));
-      }
-      s.prompt_size = s.tokens.size();
-      s.skip = (prefix_token >= 0 && s.tokens.front() == prefix_token) ||
-                       (prefix_token < 0 && body.empty())
-                   ? 1
-                   : 0;
+      Sequence s = std::move(prepared[next_request++]);
       s.prompt_text = tokenizer_.decode(
           std::span<const int32_t>(s.tokens.data() + s.skip, s.prompt_size - s.skip));
       ++stats_.requests;
-      if (r.params.max_new_tokens == 0) {
+      if (requests[s.request].params.max_new_tokens == 0) {
         finish(s, FinishReason::Length, "");
         continue;
       }

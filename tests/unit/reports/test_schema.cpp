@@ -44,8 +44,8 @@ TEST_CASE("a new store is created at the current schema version with WAL and for
   const auto path = dir / "new.db";
   auto store = tb::Store::open(path);
   CHECK(std::filesystem::exists(path));
-  CHECK(tb::current_schema_version() == 1);
-  CHECK(store.schema_version() == 1);
+  CHECK(tb::current_schema_version() == 2);
+  CHECK(store.schema_version() == 2);
   CHECK(store.journal_mode() == "wal");
   CHECK(store.database().query_text("PRAGMA foreign_keys") == "1");
   CHECK(store.database().query_text("PRAGMA synchronous") == "1");  // NORMAL
@@ -61,12 +61,12 @@ TEST_CASE("an empty (v0) file is migrated; an already-current file is opened unc
   int64_t run_id = 0;
   {
     auto store = tb::Store::open(path);
-    CHECK(store.schema_version() == 1);
+    CHECK(store.schema_version() == 2);
     run_id = store.begin_run(tb::test::sample_run_info());
   }
   // Re-applying v1 would fail ("table runs already exists") and would lose the run.
   auto store = tb::Store::open(path);
-  CHECK(store.schema_version() == 1);
+  CHECK(store.schema_version() == 2);
   REQUIRE(store.list_runs().size() == 1);
   CHECK(store.list_runs()[0].id == run_id);
   CHECK(store.database().query_text("SELECT count(*) FROM schema_version") == "1");
@@ -109,7 +109,7 @@ TEST_CASE("a store from a newer tunebench is refused with the file name") {
   const auto message = error_of([&] { tb::Store::open(path); });
   CHECK(message == path.string() +
                        ": schema_version: version 99 was written by a newer tunebench (this one "
-                       "reads up to version 1)");
+                       "reads up to version 2)");
 }
 
 TEST_CASE("a file that is not SQLite is refused with the file name") {
@@ -161,4 +161,36 @@ TEST_CASE("a store that cannot be created is an I/O error naming the file") {
   const auto path = dir / "no-such-dir" / "store.db";
   const auto message = error_of([&] { tb::Store::open(path); }, tb::ErrorKind::Io);
   CHECK(message.rfind(path.string() + ": sqlite: opening:", 0) == 0);
+}
+
+TEST_CASE("a version-1 store gains samples.response ('' for its old samples) when opened") {
+  TempDir dir;
+  const auto path = dir / "v1.db";
+  {
+    auto db = tb::sqlite::Database::open(path);
+    tb::migrate(db, tb::store_migrations().first(1));
+    CHECK(tb::read_schema_version(db) == 1);
+    db.exec(
+        "INSERT INTO runs (run_key, model_path, model_hash, config_json, tokenizer, "
+        "tunebench_git_sha, device, dtype, batch_tokens, seed, suite, suite_version, "
+        "options_json, started_at, status) VALUES ('k', 'm', 'h', '{}', 't', 'g', 'cpu', 'f32', "
+        "1, 1, 's', '1', '{}', '2024-01-01T00:00:00Z', 'finished');"
+        "INSERT INTO samples (run_id, doc_id, subset, doc_hash, prompt_hash, target_hash, "
+        "prompt, target, option_scores, prediction, gold, values_json) VALUES (1, 'd', '', 'a', "
+        "'b', 'c', 'p', 't', '[]', -1, -1, '{}');");
+  }
+  auto store = tb::Store::open(path);
+  CHECK(store.schema_version() == 2);
+  const auto rows = store.samples(1);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].result.prompt == "p");
+  CHECK(rows[0].result.response.empty());
+
+  // New samples keep their response.
+  auto row = tb::test::sample_row("generated", -1, 0);
+  row.result.response = "X:1\nT:Tune\nK:G\n|:GAB c2|\n";
+  store.add_samples(1, std::vector<tb::SampleRow>{row});
+  const auto again = store.samples(1);
+  REQUIRE(again.size() == 2);
+  CHECK(again[1].result.response == "X:1\nT:Tune\nK:G\n|:GAB c2|\n");
 }

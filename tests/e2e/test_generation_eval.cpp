@@ -1,0 +1,121 @@
+// `tunebench eval --suite abc-gen-quick`: the generated tunes stored as responses are the same
+// at generation batch 1 and 16, and a run killed with SIGKILL resumes to the same samples.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "reports/store.hpp"
+#include "tests/unit/test_paths.hpp"
+
+namespace fs = std::filesystem;
+namespace test = tb::test;
+
+namespace {
+
+pid_t spawn(const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct Stored {
+  std::vector<std::string> samples;  // doc, prompt, response, values; sorted by doc
+  std::vector<std::string> metrics;
+};
+
+Stored read_store(const fs::path& db) {
+  tb::Store store = tb::Store::open(db);
+  Stored s;
+  const auto runs = store.list_runs();
+  REQUIRE(runs.size() == 1);
+  for (const tb::SampleRow& row : store.samples(runs[0].id)) {
+    const tb::SampleResult& r = row.result;
+    s.samples.push_back(nlohmann::json({r.doc_id, r.prompt, r.response, r.values}).dump());
+  }
+  std::sort(s.samples.begin(), s.samples.end());
+  for (const tb::MetricValue& m : store.metrics(runs[0].id)) {
+    s.metrics.push_back(nlohmann::json({m.name, m.value, m.standard_error, m.n}).dump());
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("abc-gen: identical tunes at generation batch 1 and 16, resumable after SIGKILL") {
+  const fs::path model = test::source_dir() / "data/models/tiny-abc-llama";
+  const fs::path dir = fs::temp_directory_path() / ("tb_gen_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto command = [&](const fs::path& db, int batch) {
+    return std::vector<std::string>{
+        TB_TUNEBENCH_BIN, "eval", "--model",     model.string(),       "--suite",
+        "abc-gen-quick",  "--db", db.string(),   "--threads",          "1",
+        "--chunk-docs",   "4",    "--gen-batch", std::to_string(batch)};
+  };
+  REQUIRE(wait_exit(spawn(command(dir / "b1.sqlite", 1))) == 0);
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(wait_exit(spawn(command(dir / "b16.sqlite", 16))) == 0);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  const Stored one = read_store(dir / "b1.sqlite");
+  const Stored sixteen = read_store(dir / "b16.sqlite");
+  REQUIRE(one.samples.size() == 16);
+  CHECK(one.samples == sixteen.samples);
+  CHECK(one.metrics == sixteen.metrics);
+  {
+    tb::Store store = tb::Store::open(dir / "b16.sqlite");
+    const auto rows = store.samples(store.list_runs()[0].id);
+    std::set<std::string> distinct;
+    for (const tb::SampleRow& row : rows) {
+      CHECK(row.result.prompt == "X:1\n");
+      CHECK(row.result.response.starts_with("X:1\n"));
+      CHECK(row.result.response.size() > 4);  // something was generated
+      distinct.insert(row.result.response);
+    }
+    CHECK(distinct.size() == 16);  // 16 seeds, 16 different tunes
+    const auto profiles = store.profiles(store.list_runs()[0].id);
+    REQUIRE(profiles.size() == 1);
+    CHECK(profiles[0].phase == "generate");
+    CHECK(profiles[0].batch == 16);
+  }
+
+  // Killed at random moments, then resumed: the same samples as the uninterrupted run.
+  const unsigned seed = std::random_device{}();
+  CAPTURE(seed);
+  std::mt19937 random(seed);
+  std::uniform_real_distribution<double> moment(0.05 * seconds, 0.95 * seconds);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const pid_t pid = spawn(command(dir / "killed.sqlite", 16));
+    std::this_thread::sleep_for(std::chrono::duration<double>(moment(random)));
+    kill(pid, SIGKILL);
+    const int code = wait_exit(pid);
+    CHECK((code == 128 + SIGKILL || code == 0));
+  }
+  REQUIRE(wait_exit(spawn(command(dir / "killed.sqlite", 16))) == 0);
+  const Stored resumed = read_store(dir / "killed.sqlite");
+  CHECK(resumed.samples == sixteen.samples);
+  CHECK(resumed.metrics == sixteen.metrics);
+  fs::remove_all(dir);
+}
