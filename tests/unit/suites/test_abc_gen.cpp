@@ -137,6 +137,8 @@ TEST_CASE("abc-gen: per-sample validity and repetition values, means with standa
   CHECK(find("tier2").value == doctest::Approx(0.5));
   CHECK(find("tier2").standard_error == doctest::Approx(0.5));
   CHECK(find("tier2").n == 2);
+  CHECK(find("level_at_least_2").value == doctest::Approx(0.5));
+  CHECK(metrics.size() == 25);  // every per-sample value is aggregated
   CHECK(find("loop").value == doctest::Approx(0.5));
   CHECK_FALSE(find("loop").higher_is_better);
   CHECK(find("tier1").higher_is_better);
