@@ -13,6 +13,18 @@ The extraction rules are the contract with every test that re-extracts held-out 
 5. Every kept line has its trailing whitespace (spaces, tabs) removed; the tune text is the
    lines joined with `\\n` plus one final `\\n`.
 
+Model text (`Tune.model_text()`): what tiny-abc-llama is trained and evaluated on, the tune
+reduced to its music in one canonical layout, so that a 2.7M-parameter model learns to write
+complete headers instead of free-text fields:
+
+6. Header: only X:, T:, R:, M:, L: and K: are kept (the first of each), in that order, values
+   stripped (`M: 6/8` -> `M:6/8`). A missing L: gets the ABC 2.1 default: 1/16 when the meter
+   is below 3/4, else 1/8 (abc2midi applies the same rule). Every other header field (N:, B:,
+   Z:, S:, I:, Q:, ...) is dropped.
+7. Body: K:, L: and M: field lines are kept (values stripped), every other field line (w:, W:,
+   P:, N:, I:, ...) is dropped; in music lines each run of spaces or tabs becomes one space and
+   leading spaces go (ABC 2.1: spacing only affects beaming); lines left empty are dropped.
+
 Held-out split: the 5% of tunes (rounded to nearest) with the smallest
 sha256("<relpath>\\t<X number>\\t<index>") (hex digest order), where relpath is the path relative
 to shared/data/abc, e.g. `nottingham/jigs.abc`. Training tunes whose text, without its X: line,
@@ -20,7 +32,7 @@ equals a held-out tune's text without its X: line (O'Neill's has overlapping fil
 from training so that no held-out tune is seen verbatim.
 
 Usage: /usr/bin/python3 tools/abc_corpus.py [--abc-root DIR] [--heldout]
-prints a summary, or (with --heldout) the held-out tunes' texts separated by blank lines.
+prints a summary, or (with --heldout) the held-out tunes' model texts separated by blank lines.
 """
 
 from __future__ import annotations
@@ -45,9 +57,59 @@ class Tune:
     def key(self) -> str:
         return f"{self.relpath}\t{self.xnum}\t{self.index}"
 
+    def model_text(self) -> str:
+        """The tune in the canonical layout the model sees (rules 6 and 7 above)."""
+        return model_text(self.text)
+
     def body(self) -> str:
         """The text without its X: line (to detect the same tune under another number)."""
         return self.text.split("\n", 1)[1]
+
+
+HEADER_KEPT = ("X", "T", "R", "M", "L", "K")
+BODY_FIELDS_KEPT = ("K", "L", "M")
+
+
+def is_field_line(line: str) -> bool:
+    return len(line) >= 2 and line[1] == ":" and line[0].isascii() and line[0].isalpha()
+
+
+def default_unit_length(meter: str) -> str:
+    """ABC 2.1 section 3.1.7: L: defaults to 1/16 when the meter is below 0.75, else 1/8."""
+    meter = meter.strip()
+    if meter in ("C", "C|") or "/" not in meter:
+        return "1/8"
+    num, _, den = meter.partition("/")
+    try:
+        value = sum(int(n) for n in num.split("+")) / int(den)
+    except (ValueError, ZeroDivisionError):
+        return "1/8"
+    return "1/16" if value < 0.75 else "1/8"
+
+
+def model_text(text: str) -> str:
+    header: dict[str, str] = {}
+    body: list[str] = []
+    in_header = True
+    for line in text.split("\n"):
+        field = is_field_line(line)
+        if in_header and field:
+            key = line[0]
+            if key in HEADER_KEPT and key not in header:
+                header[key] = line[2:].strip()
+            in_header = key != "K"
+            continue
+        in_header = False
+        if field:
+            if line[0] in BODY_FIELDS_KEPT:
+                body.append(f"{line[0]}:{line[2:].strip()}")
+            continue
+        music = " ".join(line.split())
+        if music:
+            body.append(music)
+    header.setdefault("L", default_unit_length(header.get("M", "")))
+    lines = [f"{k}:{header[k]}" for k in HEADER_KEPT if k in header]
+    return "\n".join(lines + body) + "\n"
 
 
 def default_abc_root() -> Path:
@@ -118,7 +180,7 @@ def main() -> None:
     tunes = load_tunes(args.abc_root)
     train, held = split_tunes(tunes)
     if args.heldout:
-        print("\n".join(t.text for t in held), end="")
+        print("\n".join(t.model_text() for t in held), end="")
         return
     print(f"tunes {len(tunes)} train {len(train)} heldout {len(held)} "
           f"dropped-duplicates {len(tunes) - len(train) - len(held)}")

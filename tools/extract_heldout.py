@@ -4,7 +4,8 @@
     /usr/bin/python3 tools/extract_heldout.py OUT_DIR
 
 OUT_DIR/tiny-abc-llama/NNNN.abc: the held-out tunes listed in data/models/tiny-abc-llama/
-heldout.tsv, re-extracted from ../shared/data/abc exactly as tools/train_tiny_models.py does.
+heldout.tsv, re-extracted from ../shared/data/abc in the model-text form that
+tools/train_tiny_models.py scores (tools/abc_corpus.py).
 OUT_DIR/tiny-mmm-gpt2/NNNN.txt: the MMM samples of the chorales listed in
 data/models/tiny-mmm-gpt2/heldout.tsv (tools/mmm.py). Writes nothing when ../shared is absent.
 """
@@ -39,7 +40,7 @@ def main() -> None:
         tunes = {(t.relpath, t.xnum, str(t.index)): t for t in abc_corpus.load_tunes(SHARED / "abc")}
         for n, row in enumerate(rows(abc_list)):
             tune = tunes[(row["path"], row["x"], row["index"])]
-            (abc_out / f"{n:04d}.abc").write_text(tune.text, encoding="utf-8")
+            (abc_out / f"{n:04d}.abc").write_text(tune.model_text(), encoding="utf-8")
 
     mmm_list = REPO / "data/models/tiny-mmm-gpt2/heldout.tsv"
     if not mmm_list.exists():

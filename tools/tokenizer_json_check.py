@@ -1,23 +1,13 @@
-"""Convert a SentencePiece BPE tokenizer.model into a LLaMA-style Hugging Face tokenizer.json.
+"""An independent check of a LLaMA-style tokenizer.json against its SentencePiece model.
 
-Written the way transformers' `LlamaConverter` (convert_slow_tokenizer.py, legacy=True) does it,
-because the `transformers`/`tokenizers` packages are not installed here:
-- vocab: every piece in id order, scores 0.0 for ids 0..2, the piece score otherwise;
-- merges (`SentencePieceExtractor.extract`): for every piece, each split into two pieces that
-  are both in the vocabulary, ordered by (id of left, id of right), all sorted by the merged
-  piece's score, descending (a stable sort);
-- model BPE with unk_token `<unk>`, fuse_unk true, byte_fallback true;
-- normalizer Prepend("▁") (when the model has add_dummy_prefix) then Replace(" ", "▁");
-  no pre-tokenizer;
-- decoder Replace("▁", " "), ByteFallback, Fuse, Strip(" ", 1, 0);
-- post-processor TemplateProcessing "<s> $A" (LlamaTokenizerFast with add_bos_token=true);
-- added tokens: the unknown and control pieces (<unk>, <s>, </s>), special, not normalized.
+`hf_bpe_encode` re-implements the Hugging Face pipeline that a tokenizer.json written by
+tools/make_tokenizer_json.py describes (normalizer Prepend("▁") + Replace(" ", "▁"), BPE
+with lowest-rank merge first and leftmost on ties, byte fallback for pieces not in the
+vocabulary) without the `tokenizers` package, which Debian does not ship; `check_equivalence`
+compares it with sentencepiece's ids on a list of texts. tools/train_tiny_models.py runs it on
+every tune of the corpus.
 
-`check_equivalence` re-implements the Hugging Face BPE encoder (lowest-rank merge first,
-leftmost on ties, byte fallback for characters not in the vocabulary) and compares it with
-sentencepiece on a list of texts.
-
-Usage: /usr/bin/python3 tools/spm_to_tokenizer_json.py tokenizer.model tokenizer.json
+Usage: /usr/bin/python3 tools/tokenizer_json_check.py tokenizer.model tokenizer.json TEXT_FILE...
 """
 
 from __future__ import annotations
@@ -27,78 +17,6 @@ import json
 import sys
 
 import sentencepiece as spm
-
-SPACE = "\u2581"
-
-
-def convert(model_path: str) -> dict:
-    # No protobuf module on Debian here: read the model through the processor's API.
-    sp = spm.SentencePieceProcessor(model_file=model_path)
-    n = sp.get_piece_size()
-    pieces = [sp.id_to_piece(i) for i in range(n)]
-    scores = [0.0 if i < 3 else sp.get_score(i) for i in range(n)]
-    vocab = {piece: i for i, piece in enumerate(pieces)}
-    add_dummy_prefix = sp.encode("a", out_type=str)[0].startswith(SPACE)
-
-    merges = []
-    for piece, score in zip(pieces, scores):
-        local = []
-        for cut in range(1, len(piece)):
-            left, right = piece[:cut], piece[cut:]
-            if left in vocab and right in vocab:
-                local.append((left, right, score))
-        local.sort(key=lambda m: (vocab[m[0]], vocab[m[1]]))
-        merges.extend(local)
-    merges.sort(key=lambda m: m[2], reverse=True)
-
-    added = []
-    for i in range(n):
-        if sp.is_unknown(i) or sp.is_control(i):
-            added.append({"id": i, "content": pieces[i], "single_word": False, "lstrip": False,
-                          "rstrip": False, "normalized": False, "special": True})
-    bos = pieces[sp.bos_id()]
-    normalizers = []
-    if add_dummy_prefix:
-        normalizers.append({"type": "Prepend", "prepend": SPACE})
-    normalizers.append({"type": "Replace", "pattern": {"String": " "}, "content": SPACE})
-    decoders = [
-        {"type": "Replace", "pattern": {"String": SPACE}, "content": " "},
-        {"type": "ByteFallback"},
-        {"type": "Fuse"},
-    ]
-    if add_dummy_prefix:
-        decoders.append({"type": "Strip", "content": " ", "start": 1, "stop": 0})
-    return {
-        "version": "1.0",
-        "truncation": None,
-        "padding": None,
-        "added_tokens": added,
-        "normalizer": {"type": "Sequence", "normalizers": normalizers},
-        "pre_tokenizer": None,
-        "post_processor": {
-            "type": "TemplateProcessing",
-            "single": [{"SpecialToken": {"id": bos, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
-            "pair": [
-                {"SpecialToken": {"id": bos, "type_id": 0}},
-                {"Sequence": {"id": "A", "type_id": 0}},
-                {"SpecialToken": {"id": bos, "type_id": 1}},
-                {"Sequence": {"id": "B", "type_id": 1}},
-            ],
-            "special_tokens": {bos: {"id": bos, "ids": [vocab[bos]], "tokens": [bos]}},
-        },
-        "decoder": {"type": "Sequence", "decoders": decoders},
-        "model": {
-            "type": "BPE",
-            "dropout": None,
-            "unk_token": pieces[sp.unk_id()],
-            "continuing_subword_prefix": None,
-            "end_of_word_suffix": None,
-            "fuse_unk": True,
-            "byte_fallback": True,
-            "vocab": vocab,
-            "merges": [f"{a} {b}" for a, b, _ in merges],
-        },
-    }
 
 
 def hf_bpe_encode(tok: dict, text: str) -> list[int]:
@@ -156,15 +74,12 @@ def check_equivalence(model_path: str, tok: dict, texts: list[str]) -> int:
     return sum(sp.encode(t) != hf_bpe_encode(tok, t) for t in texts)
 
 
-def write(model_path: str, out_path: str) -> dict:
-    tok = convert(model_path)
-    with open(out_path, "w", encoding="utf-8") as f:
-        json.dump(tok, f, ensure_ascii=False, indent=2)
-        f.write("\n")
-    return tok
-
-
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) < 4:
         sys.exit(__doc__)
-    write(sys.argv[1], sys.argv[2])
+    with open(sys.argv[2], encoding="utf-8") as f:
+        doc = json.load(f)
+    texts = [open(p, encoding="utf-8").read() for p in sys.argv[3:]]
+    bad = check_equivalence(sys.argv[1], doc, texts)
+    print(f"{bad} of {len(texts)} texts differ")
+    sys.exit(1 if bad else 0)

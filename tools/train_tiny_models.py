@@ -52,8 +52,8 @@ THREADS = 2
 # max_len: the longest training sequence; context: the max_position_embeddings written to
 # config.json (RoPE has no learned positions, so few-shot evaluation prompts longer than the
 # training sequences fit; the model extrapolates there).
-ABC = dict(name="tiny-abc-llama", vocab=1000, max_len=512, context=4096, steps=360, tokens_per_batch=4096,
-           lr=3e-3, warmup=36, seed=1234)
+ABC = dict(name="tiny-abc-llama", vocab=1000, max_len=512, context=4096, steps=900, tokens_per_batch=4096,
+           lr=3e-3, warmup=50, seed=1234)
 MMM = dict(name="tiny-mmm-gpt2", max_len=512, steps=1000, tokens_per_batch=4096,
            lr=3e-3, warmup=50, seed=4321)
 SAMPLE_SEED = 7
@@ -228,22 +228,17 @@ def train_abc_tokenizer(texts: list[str], out_dir: Path) -> "spm.SentencePiecePr
 
 
 def write_abc_tokenizer_json(out_dir: Path, texts: list[str]) -> str:
-    """tokenizer.json from tokenizer.model: tools/make_tokenizer_json.py when present, else ours."""
-    model, target = out_dir / "tokenizer.model", out_dir / "tokenizer.json"
-    other = TOOLS / "make_tokenizer_json.py"
-    import spm_to_tokenizer_json as conv
+    """tokenizer.json from tokenizer.model (tools/make_tokenizer_json.py), checked on `texts`."""
+    import tokenizer_json_check
 
-    if other.exists():
-        subprocess.run([sys.executable, str(other), "spm", str(model), str(target)], check=True)
-        provenance = "tools/make_tokenizer_json.py spm (transformers LlamaConverter rules, legacy)"
-    else:
-        conv.write(str(model), str(target))
-        provenance = "tools/spm_to_tokenizer_json.py (transformers LlamaConverter rules, legacy)"
+    model, target = out_dir / "tokenizer.model", out_dir / "tokenizer.json"
+    subprocess.run([sys.executable, str(TOOLS / "make_tokenizer_json.py"), "spm", str(model), str(target)],
+                   check=True)
     tok = json.loads(target.read_text(encoding="utf-8"))
-    bad = conv.check_equivalence(str(model), tok, texts)
+    bad = tokenizer_json_check.check_equivalence(str(model), tok, texts)
     if bad:
         raise SystemExit(f"{target}: differs from sentencepiece on {bad} of {len(texts)} tunes")
-    return provenance
+    return "tools/make_tokenizer_json.py spm (transformers LlamaConverter rules, legacy)"
 
 
 def abc_headers_ok(text: str) -> bool:
@@ -279,20 +274,23 @@ def run_abc(out_root: Path, steps: int | None, args) -> dict:
 
     tunes = abc_corpus.load_tunes(args.abc_root)
     train_tunes, held_tunes = abc_corpus.split_tunes(tunes)
-    # Train only on tunes abc2midi accepts: ~40% of the corpus (95% of Aird's, for its `I: :: ::`
-    # lines and ties) makes abc2midi report errors, and the model would learn to write them.
+    # The model sees each tune's model text (tools/abc_corpus.py rules 6-7: canonical header,
+    # no free-text fields, spacing collapsed). Train only on tunes abc2midi accepts in that form:
+    # the others (mostly O'Neill's annotations in chord quotes and unmatched ties) would teach
+    # the model to write errors.
     n_train_split = len(train_tunes)
-    train_tunes = [t for t in train_tunes if abc2midi_ok(t.text)]
+    train_tunes = [t for t in train_tunes if abc2midi_ok(t.model_text())]
     log(f"abc: {len(train_tunes)} of {n_train_split} training tunes pass abc2midi")
-    sp = train_abc_tokenizer([t.text for t in train_tunes], out)
+    sp = train_abc_tokenizer([t.model_text() for t in train_tunes], out)
     for t in tunes:
-        if sp.decode(sp.encode(t.text)) != t.text:
-            raise SystemExit(f"tokenizer does not round-trip {t.key()}")
-    provenance = write_abc_tokenizer_json(out, [t.text for t in tunes])
+        for text in (t.text, t.model_text()):
+            if sp.decode(sp.encode(text)) != text:
+                raise SystemExit(f"tokenizer does not round-trip {t.key()}")
+    provenance = write_abc_tokenizer_json(out, [t.model_text() for t in tunes])
     bos, eos = sp.bos_id(), sp.eos_id()
 
     def seq(t):
-        return [bos] + sp.encode(t.text) + [eos]
+        return [bos] + sp.encode(t.model_text()) + [eos]
 
     train_seqs = [s for s in map(seq, train_tunes) if len(s) <= cfg["max_len"]]
     held = [(t, s) for t, s in ((t, seq(t)) for t in held_tunes) if len(s) <= cfg["max_len"]]
