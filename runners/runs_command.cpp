@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "harness/core/error.hpp"
@@ -19,6 +20,7 @@ struct RunsArgs {
   int64_t run_id = 0;
   bool json = false;
   bool markdown = false;
+  std::string responses;  // show: also write the generated texts here
 };
 
 Store open_existing(const std::string& path) {
@@ -67,9 +69,30 @@ void list_runs(const RunsArgs& args) {
   }
 }
 
+// The generated texts of a run, one per sample in stored order, each ending in a newline and
+// followed by a blank line: an ABC run becomes a file of tunes that `tunebench metrics` reads.
+void write_responses(const Store& store, int64_t run_id, const std::string& path) {
+  std::string text;
+  size_t count = 0;
+  for (const SampleRow& row : store.samples(run_id)) {
+    const std::string& r = row.result.response;
+    if (r.empty()) continue;
+    text += r;
+    if (r.back() != '\n') text += '\n';
+    text += '\n';
+    ++count;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw Error(ErrorKind::Io, path + ": cannot write the responses");
+  fmt::print(stderr, "{} responses of run {} written to {}\n", count, run_id, path);
+}
+
 void show_run(const RunsArgs& args) {
   Store store = open_existing(args.db);
   const Run run = store.run(args.run_id);
+  if (!args.responses.empty()) write_responses(store, args.run_id, args.responses);
   const std::vector<MetricValue> metrics = store.metrics(args.run_id);
   if (args.json) {
     const std::vector<RunMetrics> one = {{run, metrics}};
@@ -94,6 +117,8 @@ void add_runs_commands(CLI::App& app) {
   show->add_option("--db", args->db, "SQLite results file (default tunebench.sqlite)");
   show->add_flag("--markdown", args->markdown, "Markdown table");
   show->add_flag("--json", args->json, "lm-eval style JSON");
+  show->add_option("--responses", args->responses,
+                   "Also write the run's generated texts to this file (blank-line separated)");
   show->callback([args] { show_run(*args); });
 }
 

@@ -7,6 +7,7 @@
 #include "metrics/abc/validity.hpp"
 #include "metrics/classification.hpp"
 #include "metrics/repetition.hpp"
+#include "suites/abc_gen_statistics.hpp"
 #include "suites/abc_prompts.hpp"
 #include "suites/registry.hpp"
 
@@ -97,7 +98,19 @@ class AbcGenSuite : public Suite {
         throw bad_input(src, "layout", "\"" + layout + "\" is not one of model, raw");
       }
     }
-    if (mode_ != "unconditional") {
+    std::string reference = "heldout";
+    if (raw.contains("reference")) {
+      if (!raw["reference"].is_string()) throw bad_input(src, "reference", "must be a string");
+      reference = raw["reference"].get<std::string>();
+      if (reference != "heldout" && reference != "none") {
+        throw bad_input(src, "reference", "\"" + reference + "\" is not one of heldout, none");
+      }
+    }
+    // The statistics reference is optional: without the collection the run measures validity
+    // and repetition only (and its options say so, so its key differs).
+    const bool compare =
+        reference == "heldout" && raw.contains("heldout") && fs::is_directory(spec.data);
+    if (mode_ != "unconditional" || compare) {
       if (!raw.contains("heldout") || !raw["heldout"].is_string()) {
         throw bad_input(src, "heldout", "a path is needed for prompt mode " + mode_);
       }
@@ -106,6 +119,11 @@ class AbcGenSuite : public Suite {
       heldout_path_ = tsv;
       heldout = load_heldout_tunes(spec.data, tsv, layout == "model");
       if (heldout.empty()) throw bad_input(tsv.string(), "", "no held-out tunes listed");
+    }
+    if (compare) {
+      std::vector<std::string> texts;
+      for (const CorpusTune& t : heldout) texts.push_back(t.text);
+      reference_ = tune_features(texts);
     }
     for (int i = 0; i < n_; ++i) {
       Doc d;
@@ -128,12 +146,14 @@ class AbcGenSuite : public Suite {
   std::string version() const override { return spec_.version; }
   nlohmann::json options() const override {
     nlohmann::json out = spec_.raw;
-    if (mode_ != "unconditional") {
+    if (!heldout_path_.empty()) {
       out["data"] = spec_.data.string();
       out["heldout"] = heldout_path_.string();
     } else {
       out.erase("data");  // not read: runs on different machines share one key
     }
+    out["reference"] = reference_.empty() ? "none" : "heldout";
+    out["reference_pieces"] = reference_.size();
     out["n"] = n_;
     out["prompt"] = mode_;
     out["sampling"] = {{"temperature", sampling_.temperature},
@@ -179,8 +199,9 @@ class AbcGenSuite : public Suite {
       validity = metrics::abc::validity(tune);
       const std::vector<std::string> bars = metrics::abc::bar_texts(tune);
       bar_repetition = metrics::bar_repetition_rate(bars);
+      add_piece_statistics(tune, v);
       header_complete = true;
-      for (const char* key : {"X", "T", "M", "K"}) {
+      for (const char* key : {"X", "T", "M", "L", "K"}) {
         header_complete = header_complete && tune.header.count(key) != 0;
       }
     }
@@ -219,6 +240,18 @@ class AbcGenSuite : public Suite {
       out.push_back({name, "", metrics::mean(values), metrics::mean_stderr(values),
                      static_cast<int64_t>(values.size()), higher});
     }
+    // Scalar statistics: the mean over the tunes where the feature is defined.
+    for (const std::string& name : scalar_feature_names()) {
+      std::vector<double> values;
+      for (const SampleResult& s : samples) {
+        const auto it = s.values.find(name);
+        if (it != s.values.end()) values.push_back(it->second);
+      }
+      if (values.empty()) continue;
+      out.push_back({name, "", metrics::mean(values), metrics::mean_stderr(values),
+                     static_cast<int64_t>(values.size()), true});
+    }
+    for (MetricValue& m : compare_with_reference(samples, reference_)) out.push_back(std::move(m));
     return out;
   }
 
@@ -229,6 +262,7 @@ class AbcGenSuite : public Suite {
   uint64_t seed_ = 1234;
   SamplingParams sampling_;
   fs::path heldout_path_;
+  std::vector<metrics::statistics::PieceFeatures> reference_;  // empty: no comparison
   std::vector<Doc> docs_;
 };
 

@@ -10,17 +10,21 @@
 //     (the tune as extracted), the text prompts are cut from
 //   "temperature" 1.0, "top_k" 50, "top_p" 1.0, "repetition_penalty" 1.0,
 //   "max_new_tokens" 512, "stop" ["\n\n", "\nX:"], "seed" 1234 (document i uses seed + i)
-// The unconditional mode reads no data.
+//   "reference": "heldout" (default: when `data` exists, the model texts of the `heldout` tunes
+//     are the reference set of the pitch/rhythm statistics) or "none"
+// The unconditional mode reads no data unless the statistics need the reference.
 //
 // Per sample (response = prompt + completion, the generated tune): tier1..tier4 (each judged on
 // its own diagnostics), level_at_least_1..4 (tiers 1..k all met) and level
-// (metrics/abc/validity.hpp, on the first tune of the text), header_complete (X:, T:, M:, K: all
-// present, any order), uses_repeats, truncated (generation hit the token limit with the music
+// (metrics/abc/validity.hpp, on the first tune of the text), header_complete (X:, T:, M:, L:, K:
+// all present, any order), uses_repeats, truncated (generation hit the token limit with the music
 // mid-bar), loop (hit the limit with a periodic tail of >= 3 cycles in the tokens), and over the
 // completion's model tokens (prompt excluded, as the repetition papers measure model output):
 // seq_rep_1..4, rep_w16, rep_r, lrs_ratio; bar_repetition over the tune's bars (abc::bar_texts);
-// tokens and finish_eos/finish_stop/finish_length. Metrics: the mean of each over the tunes with
-// its standard error.
+// tokens and finish_eos/finish_stop/finish_length; the scalar mgeval/MusPy statistics of the
+// tune's notes (suites/abc_gen_statistics.hpp) where defined. Metrics: the mean of each over the
+// tunes with its standard error; with a reference, kl_<feature> and oa_<feature> of every
+// feature (Yang & Lerch: generated intra-set distances against generated-to-reference ones).
 #include <memory>
 
 #include "suites/suite.hpp"

@@ -49,8 +49,9 @@ enum class DiagKind {
   MissingNumber,  // X: missing, not first, or not a number
   MissingTitle,
   MissingMeter,
-  FieldAfterKey,   // K: is not the last header field (checked in the header only)
-  MisplacedField,  // a header-only field in the body, or a body-only field in the header
+  MissingUnitLength,  // no L: (ABC 2.1 defaults it from the meter; the header is still incomplete)
+  FieldAfterKey,      // K: is not the last header field (checked in the header only)
+  MisplacedField,     // a header-only field in the body, or a body-only field in the header
   // Tier 3: bars against the meter, repeats and endings.
   BarTooLong,
   BarTooShort,

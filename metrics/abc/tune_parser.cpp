@@ -57,6 +57,8 @@ const char* to_string(DiagKind kind) {
       return "missing-title";
     case DiagKind::MissingMeter:
       return "missing-meter";
+    case DiagKind::MissingUnitLength:
+      return "missing-unit-length";
     case DiagKind::FieldAfterKey:
       return "field-after-key";
     case DiagKind::MisplacedField:
@@ -231,6 +233,7 @@ void TuneParser::header_line(std::string_view line, Position pos) {
       in_header_ = false;
       if (tune_.header.count("T") == 0) diag(DiagKind::MissingTitle, pos, "no T: before K:");
       if (tune_.header.count("M") == 0) diag(DiagKind::MissingMeter, pos, "no M: before K:");
+      if (!header_unit_set_) diag(DiagKind::MissingUnitLength, pos, "no L: before K:");
       // Voices declared in the header start with the header's meter and unit.
       for (auto& v : voices_) {
         v.meter = header_meter_;

@@ -1,8 +1,8 @@
 #pragma once
 // Validity tiers of ABC tunes (each a boolean per tune and a rate over a set):
 //   tier 1: parses with no error;
-//   tier 2: header complete and ordered: X: first with a number, T:, M:, K: last (L: may be
-//           left to the standard's default);
+//   tier 2: header complete and ordered: X: first with a number, T:, M:, L:, K: last (ABC 2.1
+//           lets L: default from the meter, abc2midi too, but a complete header states it);
 //   tier 3: every bar except the first (pickup) and last matches the meter (M:none skips),
 //           no bar is longer than the meter, repeats and endings are balanced;
 //   tier 4: all voices have the same number of bars.

@@ -7,8 +7,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
 #include <random>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "reports/store.hpp"
 #include "tests/unit/test_paths.hpp"
@@ -117,5 +122,72 @@ TEST_CASE("abc-gen: identical tunes at generation batch 1 and 16, resumable afte
   const Stored resumed = read_store(dir / "killed.sqlite");
   CHECK(resumed.samples == sixteen.samples);
   CHECK(resumed.metrics == sixteen.metrics);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+std::string capture(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  REQUIRE(pclose(pipe) == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("abc-gen: statistics against the held-out tunes; `tunebench metrics` agrees on tiers") {
+  if (!test::have_shared()) {
+    MESSAGE("skipped: ../shared/data is absent");
+    return;
+  }
+  const fs::path dir = fs::temp_directory_path() / ("tb_genstats_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path spec = dir / "abc-gen-stats.json";
+  {
+    const nlohmann::json s = {
+        {"name", "abc-gen-stats"},
+        {"kind", "abc-gen"},
+        {"version", "t"},
+        {"data", (test::shared_data() / "abc").string()},
+        {"heldout", (test::source_dir() / "data/models/tiny-abc-llama/heldout.tsv").string()},
+        {"n", 8},
+        {"max_new_tokens", 160},
+        {"seed", 99}};
+    std::ofstream(spec) << s.dump();
+  }
+  const std::string bin = TB_TUNEBENCH_BIN;
+  const fs::path db = dir / "g.sqlite";
+  const fs::path tunes = dir / "tunes.abc";
+  capture(bin + " eval --model " + (test::source_dir() / "data/models/tiny-abc-llama").string() +
+          " --suite " + spec.string() + " --db " + db.string() + " --threads 1 2>/dev/null");
+  capture(bin + " show 1 --db " + db.string() + " --responses " + tunes.string() + " 2>/dev/null");
+  const nlohmann::json measured =
+      nlohmann::json::parse(capture(bin + " metrics --json " + tunes.string()));
+
+  tb::Store store = tb::Store::open(db);
+  std::map<std::string, tb::MetricValue> stored;
+  for (const tb::MetricValue& m : store.metrics(1)) stored[m.name] = m;
+  // Yang & Lerch's comparison was made for every feature the 8 tunes define.
+  CHECK(stored.count("oa_pitch_range") == 1);
+  CHECK(stored.count("kl_total_pitch_class_histogram") == 1);
+  CHECK(stored.count("pitch_class_entropy") == 1);
+  for (const auto& [name, m] : stored) {
+    if (name.starts_with("oa_")) CHECK((m.value >= 0 && m.value <= 1.0 + 1e-9));
+    if (name.starts_with("kl_")) CHECK(m.value >= -1e-9);
+  }
+  // The same stored texts measured by `tunebench metrics`: the same tier rates.
+  CHECK(measured["abc"]["tunes"].get<int>() == 8);
+  for (int k = 1; k <= 4; ++k) {
+    const std::string tier = "tier" + std::to_string(k);
+    CAPTURE(tier);
+    CHECK(measured["abc"][tier].get<double>() == doctest::Approx(stored.at(tier).value));
+  }
+  CHECK(measured["abc"]["uses_repeats"].get<double>() ==
+        doctest::Approx(stored.at("uses_repeats").value));
   fs::remove_all(dir);
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <set>
 
 #include "harness/core/error.hpp"
 #include "suites/abc_prompts.hpp"
@@ -112,6 +113,12 @@ TEST_CASE("abc-gen: per-sample validity and repetition values, means with standa
   CHECK(v.at("bar_repetition") == 0);
   CHECK(v.at("finish_stop") == 1);
   CHECK(v.at("tokens") == 6);
+  // Statistics of the notes: C D E F G A B c and back, eighth notes at the default 120 bpm.
+  CHECK(v.at("total_used_pitch") == 8);
+  CHECK(v.at("pitch_range") == 12);  // C (60) to c (72)
+  CHECK(v.at("scale_consistency") == 1);
+  CHECK(v.at("avg_IOI") == doctest::Approx(0.25));
+  CHECK(v.at("polyphony") == 1);
 
   // Cut at the token limit mid-bar, stuck in a loop: header incomplete (no M:), truncated, loop.
   const auto stuck =
@@ -123,6 +130,13 @@ TEST_CASE("abc-gen: per-sample validity and repetition values, means with standa
   CHECK(stuck.values.at("truncated") == 1);
   CHECK(stuck.values.at("loop") == 1);
   CHECK(stuck.values.at("bar_repetition") == doctest::Approx(1.0 / 3.0));  // CDEF twice, CD
+
+  // Everything but L: (the ABC 2.1 default applies, yet the header is not complete).
+  const auto no_unit = suite->score(
+      doc, std::vector<LmResponse>{response("T:U\nM:4/4\nK:C\nCDEF GABc|]", "stop", {1, 2})});
+  CHECK(no_unit.values.at("header_complete") == 0);
+  CHECK(no_unit.values.at("tier2") == 0);
+  CHECK(no_unit.values.at("tier1") == 1);
   CHECK(stuck.values.at("finish_length") == 1);
 
   const auto metrics = suite->aggregate(std::vector<SampleResult>{good, stuck});
@@ -138,7 +152,12 @@ TEST_CASE("abc-gen: per-sample validity and repetition values, means with standa
   CHECK(find("tier2").standard_error == doctest::Approx(0.5));
   CHECK(find("tier2").n == 2);
   CHECK(find("level_at_least_2").value == doctest::Approx(0.5));
-  CHECK(metrics.size() == 25);  // every per-sample value is aggregated
+  std::set<std::string> names;  // every per-sample value is aggregated, and nothing else
+  for (const auto* r : {&good, &stuck}) {
+    for (const auto& [name, value] : r->values) names.insert(name);
+  }
+  CHECK(metrics.size() == names.size());
+  CHECK(names.size() == 25 + 10);  // 10 scalar statistics
   CHECK(find("loop").value == doctest::Approx(0.5));
   CHECK_FALSE(find("loop").higher_is_better);
   CHECK(find("tier1").higher_is_better);
