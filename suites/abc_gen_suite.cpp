@@ -230,27 +230,19 @@ class AbcGenSuite : public Suite {
 
   std::vector<MetricValue> aggregate(std::span<const SampleResult> samples) const override {
     std::vector<MetricValue> out;
-    for (const auto& [name, higher] : kValues) {
+    // The mean over the tunes that have the value (statistics are left out where undefined).
+    auto add_mean = [&](const std::string& name, bool higher) {
       std::vector<double> values;
       for (const SampleResult& s : samples) {
         const auto it = s.values.find(name);
         if (it != s.values.end()) values.push_back(it->second);
       }
-      if (values.empty()) continue;
+      if (values.empty()) return;
       out.push_back({name, "", metrics::mean(values), metrics::mean_stderr(values),
                      static_cast<int64_t>(values.size()), higher});
-    }
-    // Scalar statistics: the mean over the tunes where the feature is defined.
-    for (const std::string& name : scalar_feature_names()) {
-      std::vector<double> values;
-      for (const SampleResult& s : samples) {
-        const auto it = s.values.find(name);
-        if (it != s.values.end()) values.push_back(it->second);
-      }
-      if (values.empty()) continue;
-      out.push_back({name, "", metrics::mean(values), metrics::mean_stderr(values),
-                     static_cast<int64_t>(values.size()), true});
-    }
+    };
+    for (const auto& [name, higher] : kValues) add_mean(name, higher);
+    for (const std::string& name : scalar_feature_names()) add_mean(name, true);
     for (MetricValue& m : compare_with_reference(samples, reference_)) out.push_back(std::move(m));
     return out;
   }

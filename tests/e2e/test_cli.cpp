@@ -15,36 +15,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/e2e/run_tunebench.hpp"
 #include "tests/unit/test_paths.hpp"
 
 namespace fs = std::filesystem;
 namespace test = tb::test;
 
 namespace {
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(const std::string& args) {
-  const fs::path err_file = fs::temp_directory_path() / ("tb_cli_err_" + std::to_string(getpid()));
-  const std::string command =
-      std::string(TB_TUNEBENCH_BIN) + " " + args + " 2>" + err_file.string();
-  Outcome o;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) o.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream err(err_file);
-  o.err.assign(std::istreambuf_iterator<char>(err), {});
-  fs::remove(err_file);
-  return o;
-}
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -118,7 +95,8 @@ TEST_CASE("score prints per-text and corpus figures") {
   ModelDir dir("llama-f32");
   const fs::path text = dir.path / "text.txt";
   write_file(text, "w5 w17 w33 w250 w4 w4 w9");
-  const Outcome o = run("score --model " + dir.path.string() + " --json " + text.string());
+  const test::Outcome o =
+      test::run_tunebench("score --model " + dir.path.string() + " --json " + text.string());
   REQUIRE(o.exit_code == 0);
   const auto j = nlohmann::json::parse(o.out);
   CHECK(j["texts"][0]["tokens"] == 7);  // no BOS added: conditioned on EOS, as lm-eval
@@ -126,7 +104,8 @@ TEST_CASE("score prints per-text and corpus figures") {
   const double logprob = j["corpus"]["logprob"];
   CHECK(logprob < 0.0);
   CHECK(j["corpus"]["perplexity"].get<double>() == doctest::Approx(std::exp(-logprob / 7)));
-  const Outcome table = run("score --model " + dir.path.string() + " " + text.string());
+  const test::Outcome table =
+      test::run_tunebench("score --model " + dir.path.string() + " " + text.string());
   CHECK(table.exit_code == 0);
   CHECK(table.out.find("corpus: 7 tokens") != std::string::npos);
 }
@@ -190,7 +169,8 @@ TEST_CASE("bad input: one line naming the file and the field, exit code 2") {
     const fs::path text = dir.path / "text.txt";
     write_file(text, "w1 w2 w3");
     c.damage(dir);
-    const Outcome o = run("score --model " + dir.path.string() + " " + text.string());
+    const test::Outcome o =
+        test::run_tunebench("score --model " + dir.path.string() + " " + text.string());
     CAPTURE(o.err);
     CHECK(o.exit_code == 2);
     CHECK(o.out.empty());
@@ -199,24 +179,27 @@ TEST_CASE("bad input: one line naming the file and the field, exit code 2") {
   }
   SUBCASE("a missing text file and a bad option") {
     ModelDir dir("llama-f32");
-    const Outcome missing = run("score --model " + dir.path.string() + " /nonexistent/t.txt");
+    const test::Outcome missing =
+        test::run_tunebench("score --model " + dir.path.string() + " /nonexistent/t.txt");
     CHECK(missing.exit_code == 2);
     CHECK(missing.err.find("/nonexistent/t.txt") != std::string::npos);
-    CHECK(run("score --model " + dir.path.string() + " --device tpu x").exit_code == 2);
-    CHECK(run("frobnicate").exit_code == 2);
+    CHECK(test::run_tunebench("score --model " + dir.path.string() + " --device tpu x").exit_code ==
+          2);
+    CHECK(test::run_tunebench("frobnicate").exit_code == 2);
     // No GPU here (CUDA compiled or not): asking for one is a clear error, auto falls back.
     const fs::path text = dir.path / "text.txt";
     write_file(text, "w1 w2 w3");
     if (std::getenv("CUDA_VISIBLE_DEVICES") == nullptr ||
         std::string(std::getenv("CUDA_VISIBLE_DEVICES")).empty()) {
-      const Outcome cuda =
-          run("score --model " + dir.path.string() + " --device cuda " + text.string());
+      const test::Outcome cuda = test::run_tunebench("score --model " + dir.path.string() +
+                                                     " --device cuda " + text.string());
       if (cuda.exit_code != 0) {
         CHECK(cuda.exit_code == 2);
         CHECK(cuda.err.find("cuda:0") != std::string::npos);
       }
     }
-    CHECK(run("score --model " + dir.path.string() + " --device auto " + text.string()).exit_code ==
-          0);
+    CHECK(test::run_tunebench("score --model " + dir.path.string() + " --device auto " +
+                              text.string())
+              .exit_code == 0);
   }
 }

@@ -16,33 +16,13 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/store.hpp"
+#include "tests/e2e/run_tunebench.hpp"
 #include "tests/unit/test_paths.hpp"
 
 namespace fs = std::filesystem;
 namespace test = tb::test;
 
 namespace {
-
-pid_t spawn(const std::vector<std::string>& args) {
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 struct Stored {
   std::vector<std::string> samples;  // doc, prompt, response, values; sorted by doc
@@ -78,9 +58,9 @@ TEST_CASE("abc-gen: identical tunes at generation batch 1 and 16, resumable afte
         "abc-gen-quick",  "--db", db.string(),   "--threads",          "1",
         "--chunk-docs",   "4",    "--gen-batch", std::to_string(batch)};
   };
-  REQUIRE(wait_exit(spawn(command(dir / "b1.sqlite", 1))) == 0);
+  REQUIRE(test::wait_exit(test::spawn_quiet(command(dir / "b1.sqlite", 1))) == 0);
   const auto start = std::chrono::steady_clock::now();
-  REQUIRE(wait_exit(spawn(command(dir / "b16.sqlite", 16))) == 0);
+  REQUIRE(test::wait_exit(test::spawn_quiet(command(dir / "b16.sqlite", 16))) == 0);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -112,32 +92,18 @@ TEST_CASE("abc-gen: identical tunes at generation batch 1 and 16, resumable afte
   std::mt19937 random(seed);
   std::uniform_real_distribution<double> moment(0.05 * seconds, 0.95 * seconds);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    const pid_t pid = spawn(command(dir / "killed.sqlite", 16));
+    const pid_t pid = test::spawn_quiet(command(dir / "killed.sqlite", 16));
     std::this_thread::sleep_for(std::chrono::duration<double>(moment(random)));
     kill(pid, SIGKILL);
-    const int code = wait_exit(pid);
+    const int code = test::wait_exit(pid);
     CHECK((code == 128 + SIGKILL || code == 0));
   }
-  REQUIRE(wait_exit(spawn(command(dir / "killed.sqlite", 16))) == 0);
+  REQUIRE(test::wait_exit(test::spawn_quiet(command(dir / "killed.sqlite", 16))) == 0);
   const Stored resumed = read_store(dir / "killed.sqlite");
   CHECK(resumed.samples == sixteen.samples);
   CHECK(resumed.metrics == sixteen.metrics);
   fs::remove_all(dir);
 }
-
-namespace {
-
-std::string capture(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
-  REQUIRE(pclose(pipe) == 0);
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("abc-gen: statistics against the held-out tunes; `tunebench metrics` agrees on tiers") {
   if (!test::have_shared()) {
@@ -160,14 +126,17 @@ TEST_CASE("abc-gen: statistics against the held-out tunes; `tunebench metrics` a
         {"seed", 99}};
     std::ofstream(spec) << s.dump();
   }
-  const std::string bin = TB_TUNEBENCH_BIN;
   const fs::path db = dir / "g.sqlite";
   const fs::path tunes = dir / "tunes.abc";
-  capture(bin + " eval --model " + (test::source_dir() / "data/models/tiny-abc-llama").string() +
-          " --suite " + spec.string() + " --db " + db.string() + " --threads 1 2>/dev/null");
-  capture(bin + " show 1 --db " + db.string() + " --responses " + tunes.string() + " 2>/dev/null");
-  const nlohmann::json measured =
-      nlohmann::json::parse(capture(bin + " metrics --json " + tunes.string()));
+  const std::string model = (test::source_dir() / "data/models/tiny-abc-llama").string();
+  REQUIRE(test::run_tunebench("eval --model " + model + " --suite " + spec.string() + " --db " +
+                              db.string() + " --threads 1")
+              .exit_code == 0);
+  REQUIRE(test::run_tunebench("show 1 --db " + db.string() + " --responses " + tunes.string())
+              .exit_code == 0);
+  const test::Outcome metrics = test::run_tunebench("metrics --json " + tunes.string());
+  REQUIRE(metrics.exit_code == 0);
+  const nlohmann::json measured = nlohmann::json::parse(metrics.out);
 
   tb::Store store = tb::Store::open(db);
   std::map<std::string, tb::MetricValue> stored;

@@ -12,34 +12,13 @@
 #include <thread>
 
 #include "reports/store.hpp"
+#include "tests/e2e/run_tunebench.hpp"
 #include "tests/unit/test_paths.hpp"
 
 namespace fs = std::filesystem;
 namespace test = tb::test;
 
 namespace {
-
-pid_t spawn(const std::vector<std::string>& args) {
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    // Quiet child: its progress goes nowhere.
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 struct Snapshot {
   std::vector<std::string> runs;
@@ -98,7 +77,7 @@ TEST_CASE("SIGKILL at three random points, then resume: identical samples and me
         "--chunk-docs",         "2"};
   };
   const auto start = std::chrono::steady_clock::now();
-  REQUIRE(wait_exit(spawn(command(dir / "whole.sqlite"))) == 0);
+  REQUIRE(test::wait_exit(test::spawn_quiet(command(dir / "whole.sqlite"))) == 0);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -108,10 +87,10 @@ TEST_CASE("SIGKILL at three random points, then resume: identical samples and me
   std::uniform_real_distribution<double> moment(0.05 * seconds, 0.95 * seconds);
   int killed = 0;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const pid_t pid = spawn(command(dir / "killed.sqlite"));
+    const pid_t pid = test::spawn_quiet(command(dir / "killed.sqlite"));
     std::this_thread::sleep_for(std::chrono::duration<double>(moment(random)));
     killed += kill(pid, SIGKILL) == 0 ? 1 : 0;
-    const int code = wait_exit(pid);
+    const int code = test::wait_exit(pid);
     CHECK((code == 128 + SIGKILL || code == 0));
     if (fs::exists(dir / "killed.sqlite")) {
       size_t stored = 0;
@@ -121,7 +100,7 @@ TEST_CASE("SIGKILL at three random points, then resume: identical samples and me
     }
   }
   MESSAGE("reference run " << seconds << " s; " << killed << " kills landed");
-  REQUIRE(wait_exit(spawn(command(dir / "killed.sqlite"))) == 0);
+  REQUIRE(test::wait_exit(test::spawn_quiet(command(dir / "killed.sqlite"))) == 0);
 
   const Snapshot whole = snapshot(dir / "whole.sqlite");
   const Snapshot resumed = snapshot(dir / "killed.sqlite");
@@ -131,7 +110,7 @@ TEST_CASE("SIGKILL at three random points, then resume: identical samples and me
   CHECK(whole.metrics == resumed.metrics);
   CHECK_FALSE(whole.metrics.empty());
   // A finished run is not recomputed: running again changes nothing.
-  REQUIRE(wait_exit(spawn(command(dir / "killed.sqlite"))) == 0);
+  REQUIRE(test::wait_exit(test::spawn_quiet(command(dir / "killed.sqlite"))) == 0);
   CHECK(snapshot(dir / "killed.sqlite").samples == resumed.samples);
   fs::remove_all(dir);
 }

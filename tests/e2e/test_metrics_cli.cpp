@@ -13,34 +13,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/e2e/run_tunebench.hpp"
+
 namespace fs = std::filesystem;
+namespace test = tb::test;
 
 namespace {
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(const std::string& args) {
-  const fs::path err_file =
-      fs::temp_directory_path() / ("tb_metrics_err_" + std::to_string(getpid()));
-  const std::string command =
-      std::string(TB_TUNEBENCH_BIN) + " " + args + " 2>" + err_file.string();
-  Outcome o;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) o.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream err(err_file);
-  o.err.assign(std::istreambuf_iterator<char>(err), {});
-  fs::remove(err_file);
-  return o;
-}
 
 struct ScratchDir {
   fs::path path;
@@ -72,7 +50,7 @@ TEST_CASE("tunebench metrics: tier rates and statistics of an ABC file") {
   ScratchDir dir;
   const fs::path abc = dir.path / "three.abc";
   write_file(abc, kTunes);
-  const Outcome o = run("metrics --json " + abc.string());
+  const test::Outcome o = test::run_tunebench("metrics --json " + abc.string());
   REQUIRE(o.exit_code == 0);
   const auto j = nlohmann::json::parse(o.out);
   CHECK(j["pieces"] == 3);
@@ -89,13 +67,14 @@ TEST_CASE("tunebench metrics: tier rates and statistics of an ABC file") {
   CHECK(j["statistics"]["scale_consistency"]["n"] == 3);
 
   // The text table names the tiers.
-  const Outcome table = run("metrics " + abc.string());
+  const test::Outcome table = test::run_tunebench("metrics " + abc.string());
   CHECK(table.exit_code == 0);
   CHECK(table.out.find("tier1 (parses)") != std::string::npos);
   CHECK(table.out.find("0.6667") != std::string::npos);
 
   // Against itself as the reference: the comparison covers all three pieces.
-  const Outcome self = run("metrics --json " + abc.string() + " --reference " + abc.string());
+  const test::Outcome self =
+      test::run_tunebench("metrics --json " + abc.string() + " --reference " + abc.string());
   REQUIRE(self.exit_code == 0);
   const auto s = nlohmann::json::parse(self.out);
   CHECK(s["comparison"]["pitch_range"]["generated"] == 3);
@@ -105,11 +84,12 @@ TEST_CASE("tunebench metrics: a corrupt MIDI file is one line naming it, exit 2"
   ScratchDir dir;
   const fs::path mid = dir.path / "corrupt.mid";
   write_file(mid, std::string("MThd\0\0\0\6\0", 9));
-  const Outcome o = run("metrics " + mid.string());
+  const test::Outcome o = test::run_tunebench("metrics " + mid.string());
   CHECK(o.exit_code == 2);
   CHECK(o.err.find(mid.string()) != std::string::npos);
   CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
-  const Outcome missing = run("metrics " + (dir.path / "absent.abc").string());
+  const test::Outcome missing =
+      test::run_tunebench("metrics " + (dir.path / "absent.abc").string());
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("absent.abc") != std::string::npos);
 }
