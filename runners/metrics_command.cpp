@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -29,6 +28,7 @@
 #include "metrics/repetition.hpp"
 #include "metrics/statistics/features.hpp"
 #include "metrics/statistics/set_comparison.hpp"
+#include "suites/text_util.hpp"
 
 namespace tb {
 namespace {
@@ -52,15 +52,6 @@ struct PieceSet {
   std::vector<metrics::RepetitionStats> repetition;
   std::vector<double> bar_repetition;  // ABC tunes with bars
 };
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, path.string() + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(ErrorKind::Io, path.string() + ": cannot read");
-  return text.str();
-}
 
 std::string lower_extension(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -156,7 +147,7 @@ void add_mmm(const std::string& text, PieceSet& set) {
 // A file named on the command line must be music; one found in a directory is skipped when its
 // format cannot be told (a licence or README .txt).
 void add_file(const fs::path& path, const std::string& forced, PieceSet& set, bool listed) {
-  const std::string text = read_file(path);
+  const std::string text = suites::read_text_file(path.string());
   const std::string format = detect_format(path, forced, text);
   if (format.empty()) {
     if (listed) return;

@@ -3,13 +3,12 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "harness/core/error.hpp"
 #include "harness/core/timer.hpp"
 #include "runners/model_loading.hpp"
+#include "suites/text_util.hpp"
 
 namespace tb {
 
@@ -21,14 +20,6 @@ struct ScoreArgs {
   bool json = false;
 };
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, path + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 double perplexity(double logprob, int64_t tokens) {
   return tokens > 0 ? std::exp(-logprob / static_cast<double>(tokens)) : 0.0;
 }
@@ -36,7 +27,7 @@ double perplexity(double logprob, int64_t tokens) {
 void run_score(const ScoreArgs& args) {
   std::vector<std::string> texts;
   texts.reserve(args.files.size());
-  for (const std::string& file : args.files) texts.push_back(read_text_file(file));
+  for (const std::string& file : args.files) texts.push_back(suites::read_text_file(file));
 
   LoadedModel loaded = load_language_model(args.model);
   LanguageModel& lm = *loaded.lm;

@@ -58,19 +58,27 @@ double number(const nlohmann::json& raw, const std::string& source, const char* 
   return v;
 }
 
+// A string field that must be one of `allowed`; the first is the default.
+std::string choice(const nlohmann::json& raw, const std::string& source, const char* field,
+                   std::initializer_list<const char*> allowed) {
+  if (!raw.contains(field)) return *allowed.begin();
+  if (!raw[field].is_string()) throw bad_input(source, field, "must be a string");
+  const std::string value = raw[field].get<std::string>();
+  std::string names;
+  for (const char* a : allowed) {
+    if (value == a) return value;
+    names += names.empty() ? a : std::string(", ") + a;
+  }
+  throw bad_input(source, field, "\"" + value + "\" is not one of " + names);
+}
+
 class AbcGenSuite : public Suite {
  public:
   explicit AbcGenSuite(const SuiteSpec& spec) : spec_(spec) {
     const nlohmann::json& raw = spec.raw;
     const std::string& src = spec.source;
     n_ = static_cast<int>(number(raw, src, "n", 64, 1, 1'000'000));
-    if (raw.contains("prompt")) {
-      if (!raw["prompt"].is_string()) throw bad_input(src, "prompt", "must be a string");
-      mode_ = raw["prompt"].get<std::string>();
-    }
-    if (mode_ != "unconditional" && mode_ != "header" && mode_ != "bars") {
-      throw bad_input(src, "prompt", "\"" + mode_ + "\" is not one of unconditional, header, bars");
-    }
+    mode_ = choice(raw, src, "prompt", {"unconditional", "header", "bars"});
     sampling_.temperature = number(raw, src, "temperature", 1.0, 0.0, 100.0);
     sampling_.top_k = static_cast<int>(number(raw, src, "top_k", 50, 0, 1e9));
     sampling_.top_p = number(raw, src, "top_p", 1.0, 1e-9, 1.0);
@@ -90,22 +98,8 @@ class AbcGenSuite : public Suite {
     }
 
     std::vector<CorpusTune> heldout;
-    std::string layout = "model";
-    if (raw.contains("layout")) {
-      if (!raw["layout"].is_string()) throw bad_input(src, "layout", "must be a string");
-      layout = raw["layout"].get<std::string>();
-      if (layout != "model" && layout != "raw") {
-        throw bad_input(src, "layout", "\"" + layout + "\" is not one of model, raw");
-      }
-    }
-    std::string reference = "heldout";
-    if (raw.contains("reference")) {
-      if (!raw["reference"].is_string()) throw bad_input(src, "reference", "must be a string");
-      reference = raw["reference"].get<std::string>();
-      if (reference != "heldout" && reference != "none") {
-        throw bad_input(src, "reference", "\"" + reference + "\" is not one of heldout, none");
-      }
-    }
+    const std::string layout = choice(raw, src, "layout", {"model", "raw"});
+    const std::string reference = choice(raw, src, "reference", {"heldout", "none"});
     // The statistics reference is optional: without the collection the run measures validity
     // and repetition only (and its options say so, so its key differs).
     const bool compare =

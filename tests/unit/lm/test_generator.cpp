@@ -9,40 +9,21 @@
 #include "harness/backend/backend.hpp"
 #include "harness/io/checkpoint.hpp"
 #include "harness/lm/language_model.hpp"
+#include "tests/unit/lm/id_tokenizer.hpp"
 #include "tests/unit/test_paths.hpp"
 
 using namespace tb;
 
 namespace {
 
-// Whitespace-separated decimal ids, BOS 1 added, EOS 2: prompts are exact token sequences.
-class IdTokenizer : public Tokenizer {
- public:
-  explicit IdTokenizer(int32_t eos = 2) {
-    SpecialTokens s;
-    s.bos = 1;
-    s.eos = eos;
-    s.add_bos = true;
-    set_specials(s);
-  }
-  std::vector<int32_t> encode(std::string_view text) const override {
-    std::istringstream in{std::string(text)};
-    std::vector<int32_t> ids;
-    int32_t id;
-    while (in >> id) ids.push_back(id);
-    return ids;
-  }
-  std::string decode(std::span<const int32_t> ids) const override {
-    std::string out;
-    for (int32_t id : ids) {
-      if (!out.empty()) out += ' ';
-      out += std::to_string(id);
-    }
-    return out;
-  }
-  int32_t vocab_size() const override { return 300; }
-  std::string kind() const override { return "test-ids"; }
-};
+// Prompts are exact token sequences; BOS 1 is added, EOS is 2 unless a test says otherwise.
+std::unique_ptr<test::IdTokenizer> id_tokenizer(int32_t eos = 2) {
+  SpecialTokens s;
+  s.bos = 1;
+  s.eos = eos;
+  s.add_bos = true;
+  return std::make_unique<test::IdTokenizer>(s);
+}
 
 struct Fixture {
   std::unique_ptr<Backend> backend = make_backend("cpu", 1);
@@ -50,8 +31,7 @@ struct Fixture {
   std::unique_ptr<LanguageModel> lm;
   explicit Fixture(LanguageModelOptions o = {}, int32_t eos = 2)
       : checkpoint(Checkpoint::open(test::source_dir() / "data/golden/tiny-random/llama-f32")) {
-    lm = std::make_unique<LanguageModel>(load_model(checkpoint, *backend),
-                                         std::make_unique<IdTokenizer>(eos), o);
+    lm = std::make_unique<LanguageModel>(load_model(checkpoint, *backend), id_tokenizer(eos), o);
   }
 };
 
@@ -137,7 +117,7 @@ TEST_CASE("greedy tokens are the argmax of full-sequence scoring, log-probs agre
     CAPTURE(i);
     ScoreRequest s;
     s.tokens = {1};
-    const auto prompt = IdTokenizer().encode(requests[i].prompt);
+    const auto prompt = id_tokenizer()->encode(requests[i].prompt);
     s.tokens.insert(s.tokens.end(), prompt.begin(), prompt.end());
     s.first_target = s.tokens.size();
     s.tokens.insert(s.tokens.end(), results[i].tokens.begin(), results[i].tokens.end());

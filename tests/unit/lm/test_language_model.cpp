@@ -10,34 +10,12 @@
 #include "harness/core/error.hpp"
 #include "harness/io/checkpoint.hpp"
 #include "harness/lm/language_model.hpp"
+#include "tests/unit/lm/id_tokenizer.hpp"
 #include "tests/unit/test_paths.hpp"
 
 using namespace tb;
 
 namespace {
-
-// Whitespace-separated decimal ids: lets the tests feed the PyTorch reference's exact token
-// sequences through the text API.
-class IdTokenizer : public Tokenizer {
- public:
-  std::vector<int32_t> encode(std::string_view text) const override {
-    std::istringstream in{std::string(text)};
-    std::vector<int32_t> ids;
-    int32_t id;
-    while (in >> id) ids.push_back(id);
-    return ids;
-  }
-  std::string decode(std::span<const int32_t> ids) const override {
-    std::string out;
-    for (int32_t id : ids) {
-      if (!out.empty()) out += ' ';
-      out += std::to_string(id);
-    }
-    return out;
-  }
-  int32_t vocab_size() const override { return 300; }
-  std::string kind() const override { return "test-ids"; }
-};
 
 // One token per lower-case letter (a=1 ...), except that "xy" is a single token 100: a merge
 // that can straddle a context/continuation boundary.
@@ -113,7 +91,7 @@ TEST_CASE("loglikelihood equals the PyTorch reference's continuation log-probs")
     const Reference ref = read_reference(dir);
     LanguageModelOptions options;
     options.max_batch_tokens = 24;  // forces several batches of mixed lengths
-    Fixture f(name, std::make_unique<IdTokenizer>(), options);
+    Fixture f(name, std::make_unique<test::IdTokenizer>(), options);
 
     std::vector<LoglikelihoodRequest> requests;
     std::vector<double> expected;
@@ -160,7 +138,7 @@ TEST_CASE("rolling log-likelihood scores every token once, windows as lm-eval") 
 
   // A window longer than the text: one pass, the reference's log-probs exactly.
   {
-    Fixture f("llama-f32", std::make_unique<IdTokenizer>(), {});
+    Fixture f("llama-f32", std::make_unique<test::IdTokenizer>(), {});
     const auto r = f.lm->loglikelihood_rolling(std::vector<std::string>{text});
     CHECK(r[0].num_tokens == 39);  // no BOS: the first token is not scored
     CHECK(std::abs(r[0].logprob - sum(ref.logprobs[2], 0, 39)) < 1e-4);
@@ -172,7 +150,7 @@ TEST_CASE("rolling log-likelihood scores every token once, windows as lm-eval") 
     LanguageModelOptions o;
     o.context_window = 8;
     o.rolling_stride = stride;
-    Fixture f("llama-f32", std::make_unique<IdTokenizer>(), o);
+    Fixture f("llama-f32", std::make_unique<test::IdTokenizer>(), o);
     const auto first = f.lm->loglikelihood_rolling(std::vector<std::string>{ids_text(seq, 0, 9)});
     CHECK(first[0].num_tokens == 8);
     CHECK(std::abs(first[0].logprob - sum(ref.logprobs[2], 0, 8)) < 1e-4);
@@ -186,7 +164,7 @@ TEST_CASE("rolling log-likelihood scores every token once, windows as lm-eval") 
     LanguageModelOptions o;
     o.context_window = 8;
     o.rolling_stride = 1;
-    Fixture f("llama-f32", std::make_unique<IdTokenizer>(), o);
+    Fixture f("llama-f32", std::make_unique<test::IdTokenizer>(), o);
     const auto r = f.lm->loglikelihood_rolling(std::vector<std::string>{text});
     double expected = 0.0;
     for (size_t t = 1; t < seq.size(); ++t) {
@@ -215,7 +193,7 @@ TEST_CASE("a token straddling the context/continuation boundary belongs to the c
 TEST_CASE("too-long requests keep the last window of tokens; impossible ones are errors") {
   LanguageModelOptions o;
   o.context_window = 8;
-  Fixture f("llama-f32", std::make_unique<IdTokenizer>(), o);
+  Fixture f("llama-f32", std::make_unique<test::IdTokenizer>(), o);
   const Reference ref = read_reference(test::source_dir() / "data/golden/tiny-random/llama-f32");
   const auto& seq = ref.sequences[2];
   const auto truncated = f.lm->loglikelihood(
@@ -229,7 +207,7 @@ TEST_CASE("too-long requests keep the last window of tokens; impossible ones are
   CHECK_THROWS_AS(f.lm->loglikelihood(std::vector<LoglikelihoodRequest>{{" 1 2", ""}}), Error);
   LanguageModelOptions bad;
   bad.context_window = 100000;
-  CHECK_THROWS_AS(Fixture("llama-f32", std::make_unique<IdTokenizer>(), bad), Error);
+  CHECK_THROWS_AS(Fixture("llama-f32", std::make_unique<test::IdTokenizer>(), bad), Error);
 }
 
 TEST_CASE("shared prefixes are computed once and change no score") {
@@ -259,13 +237,13 @@ TEST_CASE("shared prefixes are computed once and change no score") {
     CAPTURE(max_batch_tokens);
     LanguageModelOptions o;
     o.max_batch_tokens = max_batch_tokens;
-    Fixture shared("llama-f32", std::make_unique<IdTokenizer>(), o);
+    Fixture shared("llama-f32", std::make_unique<test::IdTokenizer>(), o);
     const auto together = shared.lm->score_tokens(requests);
     const ScoringStats stats = shared.lm->stats();
     CHECK(stats.requests == static_cast<int64_t>(requests.size()));
     // 72 requests of ~26 inputs; shared: 20 + 6 * (5 + 1 + 1) + a few lane restarts.
     CHECK(stats.computed_tokens * 5 < stats.requested_tokens);
-    Fixture alone("llama-f32", std::make_unique<IdTokenizer>(), o);
+    Fixture alone("llama-f32", std::make_unique<test::IdTokenizer>(), o);
     for (size_t i = 0; i < requests.size(); ++i) {
       CAPTURE(i);
       const auto one = alone.lm->score_tokens(std::span(requests).subspan(i, 1));

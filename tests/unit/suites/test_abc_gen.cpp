@@ -80,7 +80,14 @@ TEST_CASE("abc-gen: documents, seeds and generation requests from the spec") {
   CHECK_FALSE(suite->options().contains("data"));  // unconditional prompts read no data
 
   const std::string bad = test::bad_input_message([] { quick_suite(R"(, "prompt": "middle")"); });
-  CHECK(bad.find("prompt: \"middle\" is not one of") != std::string::npos);
+  CHECK(bad.find("prompt: \"middle\" is not one of unconditional, header, bars") !=
+        std::string::npos);
+  CHECK(test::bad_input_message([] {
+          quick_suite(R"(, "reference": "corpus")");
+        }).find("reference: \"corpus\" is not one of heldout, none") != std::string::npos);
+  CHECK(test::bad_input_message([] {
+          quick_suite(R"(, "layout": 1)");
+        }).find("layout: must be a string") != std::string::npos);
   const std::string no_list =
       test::bad_input_message([] { quick_suite(R"(, "prompt": "header", "heldout": 3)"); });
   CHECK(no_list.find("heldout: a path is needed") != std::string::npos);
