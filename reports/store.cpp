@@ -210,6 +210,14 @@ void Store::add_samples(int64_t run_id, std::span<const SampleRow> rows) {
   transaction.commit();
 }
 
+void Store::add_samples(int64_t run_id, std::span<const SampleRow> rows, const ProfileRow& cost) {
+  sqlite::Transaction transaction(db_);
+  require_run(run_id);
+  insert_samples(run_id, rows);
+  insert_profile(run_id, cost);
+  transaction.commit();
+}
+
 void Store::finish_run(int64_t run_id, std::span<const MetricValue> metrics) {
   sqlite::Transaction transaction(db_);
   require_run(run_id);
@@ -248,13 +256,17 @@ void Store::fail_run(int64_t run_id) {
 void Store::add_profile(int64_t run_id, const ProfileRow& p) {
   sqlite::Transaction transaction(db_);
   require_run(run_id);
+  insert_profile(run_id, p);
+  transaction.commit();
+}
+
+void Store::insert_profile(int64_t run_id, const ProfileRow& p) {
   db_.prepare(
          "INSERT INTO profiles (run_id, phase, batch, seq, tokens_per_s, tflops, mfu, mbu, "
          "raw_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
       .bind_all(run_id, p.phase, p.batch, p.seq, p.tokens_per_s, p.tflops, p.mfu, p.mbu,
                 p.raw.dump())
       .run();
-  transaction.commit();
 }
 
 std::vector<Run> Store::list_runs() const {

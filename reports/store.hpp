@@ -60,6 +60,9 @@ class Store {
   // Stores a batch in one transaction. A doc_id already stored for the run, or repeated in the
   // batch, throws tb::Error (BadInput) naming it, and nothing of the batch is stored.
   void add_samples(int64_t run_id, std::span<const SampleRow> rows);
+  // The same, with the profile of the work that computed them in the same transaction, so a
+  // resumed run can total the cost of every stored chunk (phase "chunk").
+  void add_samples(int64_t run_id, std::span<const SampleRow> rows, const ProfileRow& cost);
   // Replaces the run's metrics and marks it finished, in one transaction.
   void finish_run(int64_t run_id, std::span<const MetricValue> metrics);
   void fail_run(int64_t run_id);
@@ -78,6 +81,7 @@ class Store {
  private:
   explicit Store(sqlite::Database db) : db_(std::move(db)) {}
   void insert_samples(int64_t run_id, std::span<const SampleRow> rows);
+  void insert_profile(int64_t run_id, const ProfileRow& profile);
   void require_run(int64_t run_id) const;
 
   sqlite::Database db_;

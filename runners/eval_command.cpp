@@ -62,11 +62,72 @@ std::string weights_dtype(const Checkpoint& checkpoint) {
   return names.empty() ? "?" : std::string(dtype_name(checkpoint.tensor(names.front()).dtype));
 }
 
+ScoringStats difference(const ScoringStats& after, const ScoringStats& before) {
+  return {after.requested_tokens - before.requested_tokens,
+          after.computed_tokens - before.computed_tokens,
+          after.forward_calls - before.forward_calls, after.requests - before.requests};
+}
+
+GenerationStats difference(const GenerationStats& after, const GenerationStats& before) {
+  GenerationStats d;
+  d.prompt_tokens = after.prompt_tokens - before.prompt_tokens;
+  d.generated_tokens = after.generated_tokens - before.generated_tokens;
+  d.forward_calls = after.forward_calls - before.forward_calls;
+  d.requests = after.requests - before.requests;
+  d.seconds = after.seconds - before.seconds;
+  return d;
+}
+
+// What one stored chunk cost, stored with its samples: the run's totals survive interruptions.
+ProfileRow chunk_cost(const ScoringStats& scoring, const GenerationStats& generation,
+                      int64_t documents, double seconds) {
+  ProfileRow p;
+  p.phase = "chunk";
+  p.tokens_per_s = seconds > 0
+                       ? static_cast<double>(scoring.computed_tokens + generation.prompt_tokens +
+                                             generation.generated_tokens) /
+                             seconds
+                       : 0.0;
+  p.tflops = std::numeric_limits<double>::quiet_NaN();
+  p.mfu = std::numeric_limits<double>::quiet_NaN();
+  p.mbu = std::numeric_limits<double>::quiet_NaN();
+  p.raw = {{"documents", documents},
+           {"requested_tokens", scoring.requested_tokens},
+           {"computed_tokens", scoring.computed_tokens},
+           {"forward_calls", scoring.forward_calls + generation.forward_calls},
+           {"requests", scoring.requests + generation.requests},
+           {"generated_tokens", generation.generated_tokens},
+           {"prompt_tokens", generation.prompt_tokens},
+           {"seconds", seconds}};
+  return p;
+}
+
+// The scoring totals of every chunk stored for the run, whichever invocation computed it.
+struct RunCost {
+  ScoringStats scoring;
+  int64_t documents = 0;  // documents whose chunk carries its cost
+  double seconds = 0.0;
+};
+
+RunCost stored_cost(const Store& store, int64_t run_id) {
+  RunCost cost;
+  for (const ProfileRow& p : store.profiles(run_id)) {
+    if (p.phase != "chunk") continue;
+    cost.documents += p.raw.value("documents", int64_t{0});
+    cost.scoring.requested_tokens += p.raw.value("requested_tokens", int64_t{0});
+    cost.scoring.computed_tokens += p.raw.value("computed_tokens", int64_t{0});
+    cost.seconds += p.raw.value("seconds", 0.0);
+  }
+  return cost;
+}
+
 struct SuiteOutcome {
   Run run;
   std::vector<MetricValue> metrics;
-  ScoringStats sharing;
+  ScoringStats sharing;  // this invocation's
   GenerationStats generation;
+  RunCost run_cost;  // every stored chunk's
+  int64_t documents = 0;
   double seconds = 0.0;
   bool reused = false;
 };
@@ -116,12 +177,18 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
       if (todo.empty()) continue;
       std::vector<std::vector<LmRequest>> requests;
       for (const Doc* d : todo) requests.push_back(suite.requests(*d));
+      const ScoringStats chunk_before = lm.stats();
+      const GenerationStats chunk_generation_before = lm.generation_stats();
+      Timer chunk_timer;
       const auto responses = answer_requests(lm, requests);
       std::vector<SampleRow> rows;
       for (size_t i = 0; i < todo.size(); ++i) {
         rows.push_back(make_sample_row(*todo[i], suite.score(*todo[i], responses[i])));
       }
-      store.add_samples(run_id, rows);
+      store.add_samples(run_id, rows,
+                        chunk_cost(difference(lm.stats(), chunk_before),
+                                   difference(lm.generation_stats(), chunk_generation_before),
+                                   static_cast<int64_t>(todo.size()), chunk_timer.seconds()));
       progress.advance(static_cast<int64_t>(todo.size()));
     }
     progress.finish();
@@ -139,11 +206,9 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
     });
     outcome.metrics = suite.aggregate(results);
     outcome.seconds = timer.seconds();
-    const ScoringStats after = lm.stats();
-    outcome.sharing.requested_tokens = after.requested_tokens - before.requested_tokens;
-    outcome.sharing.computed_tokens = after.computed_tokens - before.computed_tokens;
-    outcome.sharing.forward_calls = after.forward_calls - before.forward_calls;
-    outcome.sharing.requests = after.requests - before.requests;
+    outcome.sharing = difference(lm.stats(), before);
+    outcome.run_cost = stored_cost(store, run_id);
+    outcome.documents = static_cast<int64_t>(docs.size());
     if (outcome.sharing.computed_tokens > 0) {
       ProfileRow profile;
       profile.phase = "score";
@@ -160,12 +225,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
                      {"seconds", outcome.seconds}};
       store.add_profile(run_id, profile);
     }
-    const GenerationStats& g = lm.generation_stats();
-    outcome.generation.prompt_tokens = g.prompt_tokens - generation_before.prompt_tokens;
-    outcome.generation.generated_tokens = g.generated_tokens - generation_before.generated_tokens;
-    outcome.generation.forward_calls = g.forward_calls - generation_before.forward_calls;
-    outcome.generation.requests = g.requests - generation_before.requests;
-    outcome.generation.seconds = g.seconds - generation_before.seconds;
+    outcome.generation = difference(lm.generation_stats(), generation_before);
     if (outcome.generation.generated_tokens > 0 && outcome.generation.seconds > 0) {
       const GenerationStats& gen = outcome.generation;
       ProfileRow profile;
@@ -239,24 +299,36 @@ void run_eval(const EvalArgs& args) {
     if (g.generated_tokens > 0) {
       fmt::print(
           "run {}: {} prompts, {} tokens generated in {:.1f} s ({:.0f} tokens/s at generation "
-          "batch {}), {} prompt tokens, {} forward calls\n\n",
+          "batch {}), {} prompt tokens, {} forward calls\n",
           o.run.id, g.requests, g.generated_tokens, g.seconds,
           static_cast<double>(g.generated_tokens) / std::max(g.seconds, 1e-9),
           args.model.lm.generation_batch, g.prompt_tokens, g.forward_calls);
     }
+    const RunCost& c = o.run_cost;
     if (s.computed_tokens > 0) {
       fmt::print(
           "run {}: {} requests in {:.1f} s; input tokens requested {} (a harness without "
-          "prefix sharing computes these), computed {}: {:.1f}x fewer, {:.1f} computed per "
-          "document, {:.0f} tokens/s\n\n",
+          "prefix sharing computes these), computed {}: {:.1f}x fewer, {:.0f} tokens/s\n",
           o.run.id, s.requests, o.seconds, s.requested_tokens, s.computed_tokens,
           static_cast<double>(s.requested_tokens) / static_cast<double>(s.computed_tokens),
-          static_cast<double>(s.computed_tokens) /
-              static_cast<double>(std::max<size_t>(1, suite->docs().size())),
           static_cast<double>(s.computed_tokens) / o.seconds);
     } else if (g.generated_tokens == 0) {
-      fmt::print("run {}: already finished, nothing recomputed\n\n", o.run.id);
+      fmt::print("run {}: already finished, nothing recomputed\n", o.run.id);
     }
+    if (c.scoring.computed_tokens > 0) {
+      // The whole run, from the costs stored with its chunks: the same figure whether it ran in
+      // one invocation or was resumed.
+      fmt::print(
+          "run {} as stored: {} of {} documents counted; per document {:.1f} input tokens "
+          "requested, {:.1f} computed: {:.1f}x fewer; {:.1f} s of compute in all\n",
+          o.run.id, c.documents, o.documents,
+          static_cast<double>(c.scoring.requested_tokens) / static_cast<double>(c.documents),
+          static_cast<double>(c.scoring.computed_tokens) / static_cast<double>(c.documents),
+          static_cast<double>(c.scoring.requested_tokens) /
+              static_cast<double>(c.scoring.computed_tokens),
+          c.seconds);
+    }
+    fmt::print("\n");
   }
   if (args.json) fmt::print("{}\n", render_lm_eval_json(all).dump(2));
   fmt::print(stderr, "results in {}\n", args.db);
