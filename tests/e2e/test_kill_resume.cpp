@@ -1,6 +1,7 @@
 // A run killed with SIGKILL at random moments and restarted ends with exactly the samples and
 // metrics of an uninterrupted run, and the store stays intact.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -24,6 +25,7 @@ struct Snapshot {
   std::vector<std::string> runs;
   std::vector<std::string> samples;
   std::vector<std::string> metrics;
+  std::vector<std::string> costs;  // per run: the summed costs stored with its chunks
 };
 
 // Everything a run stored except times: the comparison is exact.
@@ -48,6 +50,15 @@ Snapshot snapshot(const fs::path& db) {
     }
     std::sort(rows.begin(), rows.end());  // storage order depends on where kills fell
     s.samples.insert(s.samples.end(), rows.begin(), rows.end());
+    int64_t documents = 0, requested = 0, computed = 0;
+    for (const tb::ProfileRow& p : store.profiles(run.id)) {
+      if (p.phase != "chunk") continue;
+      documents += p.raw.at("documents").get<int64_t>();
+      requested += p.raw.at("requested_tokens").get<int64_t>();
+      computed += p.raw.at("computed_tokens").get<int64_t>();
+    }
+    CHECK(documents == static_cast<int64_t>(rows.size()));  // every stored chunk has its cost
+    s.costs.push_back(fmt::format("{} {} {}", documents, requested, computed));
     for (const tb::MetricValue& m : store.metrics(run.id)) {
       s.metrics.push_back(
           nlohmann::json({m.name, m.subset, m.value, m.standard_error, m.n}).dump());
@@ -58,7 +69,7 @@ Snapshot snapshot(const fs::path& db) {
 
 }  // namespace
 
-TEST_CASE("SIGKILL at three random points, then resume: identical samples and metrics") {
+TEST_CASE("SIGKILL at three random points, then resume: identical samples, metrics and costs") {
   // TB_TEST_MODEL points the test at another checkpoint directory.
   const char* override_model = std::getenv("TB_TEST_MODEL");
   const fs::path model =
@@ -108,6 +119,8 @@ TEST_CASE("SIGKILL at three random points, then resume: identical samples and me
   CHECK(whole.samples.size() == resumed.samples.size());
   CHECK(whole.samples == resumed.samples);
   CHECK(whole.metrics == resumed.metrics);
+  // The whole-run token counts eval prints come out the same however often the run was killed.
+  CHECK(whole.costs == resumed.costs);
   CHECK_FALSE(whole.metrics.empty());
   // A finished run is not recomputed: running again changes nothing.
   REQUIRE(test::wait_exit(test::spawn_quiet(command(dir / "killed.sqlite"))) == 0);
