@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 #include "metrics/abc/abc.hpp"
 #include "metrics/abc/validity.hpp"
 #include "metrics/notes/abc_notes.hpp"
@@ -28,7 +29,6 @@
 #include "metrics/repetition.hpp"
 #include "metrics/statistics/features.hpp"
 #include "metrics/statistics/set_comparison.hpp"
-#include "suites/text_util.hpp"
 
 namespace tb {
 namespace {
@@ -147,7 +147,7 @@ void add_mmm(const std::string& text, PieceSet& set) {
 // A file named on the command line must be music; one found in a directory is skipped when its
 // format cannot be told (a licence or README .txt).
 void add_file(const fs::path& path, const std::string& forced, PieceSet& set, bool listed) {
-  const std::string text = suites::read_text_file(path.string());
+  const std::string text = read_text_file(path.string());
   const std::string format = detect_format(path, forced, text);
   if (format.empty()) {
     if (listed) return;

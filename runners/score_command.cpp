@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 #include "harness/core/timer.hpp"
 #include "runners/model_loading.hpp"
-#include "suites/text_util.hpp"
 
 namespace tb {
 
@@ -27,7 +27,7 @@ double perplexity(double logprob, int64_t tokens) {
 void run_score(const ScoreArgs& args) {
   std::vector<std::string> texts;
   texts.reserve(args.files.size());
-  for (const std::string& file : args.files) texts.push_back(suites::read_text_file(file));
+  for (const std::string& file : args.files) texts.push_back(read_text_file(file));
 
   LoadedModel loaded = load_language_model(args.model);
   LanguageModel& lm = *loaded.lm;

@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 #include "suites/text_util.hpp"
 
 namespace tb::suites {

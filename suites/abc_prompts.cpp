@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 #include "suites/text_util.hpp"
 
 namespace tb::suites {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 #include "suites/csv_reader.hpp"
 #include "suites/json_rows.hpp"
 #include "suites/text_util.hpp"

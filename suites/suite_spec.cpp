@@ -1,6 +1,7 @@
 #include "suites/suite_spec.hpp"
 
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 #include "suites/text_util.hpp"
 
 namespace tb::suites {

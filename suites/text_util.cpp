@@ -1,8 +1,5 @@
 #include "suites/text_util.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include "harness/core/error.hpp"
 
 namespace tb::suites {
@@ -92,15 +89,6 @@ std::string opencompass_safe_format(std::string text,
                                     const std::vector<std::pair<std::string, std::string>>& entry) {
   for (const auto& [key, value] : entry) text = replace_all(text, "{" + key + "}", value);
   return text;
-}
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, path + ": cannot open the file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(ErrorKind::Io, path + ": read failed");
-  return buffer.str();
 }
 
 }  // namespace tb::suites

@@ -21,7 +21,4 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
 std::string opencompass_safe_format(std::string text,
                                     const std::vector<std::pair<std::string, std::string>>& entry);
 
-// The whole file as bytes; tb::Error (Io) naming the path when it cannot be read.
-std::string read_text_file(const std::string& path);
-
 }  // namespace tb::suites

@@ -1,12 +1,9 @@
 #include "harness/io/json_file.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 
 namespace tb {
 namespace {
@@ -50,18 +47,7 @@ nlohmann::json parse_json_object(std::string_view text, const std::string& file,
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw Error(ErrorKind::Io, path.string() + ": cannot read: is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(ErrorKind::Io, path.string() + ": cannot open: " + std::strerror(errno));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(ErrorKind::Io, path.string() + ": read error");
-  const std::string text = std::move(buffer).str();
+  const std::string text = read_text_file(path);
   return parse_json_object(text, path.string(), "json");
 }
 

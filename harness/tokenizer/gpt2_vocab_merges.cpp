@@ -1,6 +1,7 @@
 // GPT-2's original files: vocab.json (token -> id) and merges.txt ("a b" per line after a
 // "#version" header), run as the byte-level BPE pipeline HF builds from them.
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 #include "harness/tokenizer/bpe_model.hpp"
 #include "harness/tokenizer/hf_pipeline.hpp"
 #include "harness/tokenizer/json_fields.hpp"
@@ -31,7 +32,7 @@ std::unique_ptr<Tokenizer> load_gpt2_vocab_merges(const std::filesystem::path& v
   p.model = std::make_unique<BpeModel>(std::move(vocab), BpeModel::Options{});
   auto& bpe = static_cast<BpeModel&>(*p.model);
 
-  const std::string text = json_fields::read_text(merges_txt);
+  const std::string text = read_text_file(merges_txt);
   const std::string mfile = merges_txt.string();
   size_t line_no = 0;
   for (size_t pos = 0; pos < text.size();) {

@@ -1,23 +1,12 @@
 #include "harness/tokenizer/json_fields.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 
 namespace tb::json_fields {
 
-std::string read_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, file.string() + ": cannot open for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(ErrorKind::Io, file.string() + ": read failed");
-  return text.str();
-}
-
 Json parse_file(const std::filesystem::path& file) {
-  const std::string text = read_text(file);
+  const std::string text = read_text_file(file);
   try {
     return Json::parse(text);
   } catch (const Json::exception& e) {

@@ -13,8 +13,6 @@ namespace tb::json_fields {
 
 using Json = nlohmann::json;
 
-// The file's text; tb::Error (Io) when it cannot be read.
-std::string read_text(const std::filesystem::path& file);
 // The parsed file; tb::Error (BadInput) naming the file when it is not JSON.
 Json parse_file(const std::filesystem::path& file);
 

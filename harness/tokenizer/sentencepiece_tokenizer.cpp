@@ -3,6 +3,7 @@
 #include <sentencepiece_processor.h>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text_file.hpp"
 #include "harness/tokenizer/added_tokens.hpp"
 #include "harness/tokenizer/json_fields.hpp"
 #include "harness/tokenizer/specials.hpp"
@@ -15,7 +16,7 @@ class SentencePieceTokenizer final : public Tokenizer {
  public:
   explicit SentencePieceTokenizer(const std::filesystem::path& file) {
     // Read the bytes ourselves so a missing file is an Io error and a corrupt one BadInput.
-    const std::string bytes = json_fields::read_text(file);
+    const std::string bytes = read_text_file(file);
     const auto status = sp_.LoadFromSerializedProto(bytes);
     if (!status.ok()) {
       throw bad_input(file.string(), "ModelProto",
