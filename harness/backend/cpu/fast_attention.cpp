@@ -45,9 +45,11 @@ void attend_row(const float* q, const float* k, const float* v, int64_t keys, co
     scores[t] = dot * scale;
     max_score = std::max(max_score, scores[t]);
   }
+#pragma omp simd
+  for (int64_t t = 0; t < keys; ++t) scores[t] = fast_exp(scores[t] - max_score);
   float total = 0.0f;
 #pragma omp simd reduction(+ : total)
-  for (int64_t t = 0; t < keys; ++t) total += scores[t] = fast_exp(scores[t] - max_score);
+  for (int64_t t = 0; t < keys; ++t) total += scores[t];
   std::fill(out, out + g.hd, 0.0f);
   for (int64_t t = 0; t < keys; ++t) {
     const float p = scores[t] / total;
@@ -88,9 +90,12 @@ void masked_softmax(float* s, int64_t rows, int64_t keys, const int32_t* positio
     float max_score = -INFINITY;
 #pragma omp simd reduction(max : max_score)
     for (int64_t t = 0; t < visible; ++t) max_score = std::max(max_score, row[t]);
+      // The exponentials and their sum in separate loops, so the exponentials vectorise.
+#pragma omp simd
+    for (int64_t t = 0; t < visible; ++t) row[t] = fast_exp(row[t] - max_score);
     float total = 0.0f;
 #pragma omp simd reduction(+ : total)
-    for (int64_t t = 0; t < visible; ++t) total += row[t] = fast_exp(row[t] - max_score);
+    for (int64_t t = 0; t < visible; ++t) total += row[t];
     const float inv = 1.0f / total;
 #pragma omp simd
     for (int64_t t = 0; t < visible; ++t) row[t] *= inv;
