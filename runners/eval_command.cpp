@@ -14,6 +14,7 @@
 #include "reports/render_json.hpp"
 #include "reports/render_table.hpp"
 #include "reports/store.hpp"
+#include "runners/git_sha.hpp"
 #include "runners/model_loading.hpp"
 #include "runners/progress.hpp"
 #include "runners/request_dispatch.hpp"
@@ -139,7 +140,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
   info.model_hash = loaded.checkpoint->content_hash();
   info.config = read_json_file(args.model.dir / "config.json");
   info.tokenizer = lm.tokenizer().kind() + "; specials: " + lm.tokenizer().specials().source;
-  info.tunebench_git_sha = TB_GIT_SHA;
+  info.tunebench_git_sha = tunebench_git_sha();
   info.device = loaded.backend->name();
   info.dtype = "f32 compute, " + weights_dtype(*loaded.checkpoint) + " weights";
   info.batch_tokens = args.model.lm.max_batch_tokens;

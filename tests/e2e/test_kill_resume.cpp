@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <thread>
@@ -67,6 +69,20 @@ Snapshot snapshot(const fs::path& db) {
   return s;
 }
 
+// HEAD of the source checkout, as runners/git_sha.cmake names it; empty without git.
+std::string source_commit() {
+  const std::string command =
+      "git -C '" + tb::test::source_dir().string() + "' rev-parse --short=12 HEAD 2>/dev/null";
+  std::string out;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    std::array<char, 128> buffer{};
+    while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) out += buffer.data();
+    pclose(pipe);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("SIGKILL at three random points, then resume: identical samples, metrics and costs") {
@@ -114,6 +130,14 @@ TEST_CASE("SIGKILL at three random points, then resume: identical samples, metri
   REQUIRE(test::wait_exit(test::spawn_quiet(command(dir / "killed.sqlite"))) == 0);
 
   const Snapshot whole = snapshot(dir / "whole.sqlite");
+  // The run records the commit the binary was built from (read at build, not configure, time).
+  if (const std::string commit = source_commit(); !commit.empty()) {
+    tb::Store store = tb::Store::open(dir / "whole.sqlite");
+    for (const tb::Run& run : store.list_runs()) {
+      CAPTURE(run.info.tunebench_git_sha);
+      CHECK(run.info.tunebench_git_sha.starts_with(commit));
+    }
+  }
   const Snapshot resumed = snapshot(dir / "killed.sqlite");
   CHECK(whole.runs == resumed.runs);
   CHECK(whole.samples.size() == resumed.samples.size());
