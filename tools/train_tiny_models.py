@@ -260,7 +260,8 @@ def abc2midi_ok(text: str) -> bool:
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "sample.abc"
         p.write_text(text, encoding="utf-8")
-        r = subprocess.run(["abc2midi", str(p), "-c", "-NFER"], capture_output=True, text=True, cwd=d, timeout=60)
+        r = subprocess.run(["abc2midi", str(p), "-c", "-NFER"], capture_output=True, text=True,
+                           encoding="latin-1", cwd=d, timeout=60)
     return not any("Error" in line for line in (r.stdout + r.stderr).splitlines())
 
 
