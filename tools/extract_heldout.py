@@ -28,6 +28,15 @@ def rows(tsv: Path) -> list[dict]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
+def fresh_dir(path: Path, pattern: str) -> Path:
+    """path, emptied of files matching pattern: a reused build directory must not keep the
+    sequences of an earlier, longer held-out list (they would be scored too)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob(pattern):
+        old.unlink()
+    return path
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     if not SHARED.is_dir():
@@ -35,8 +44,7 @@ def main() -> None:
         return
     abc_list = REPO / "data/models/tiny-abc-llama/heldout.tsv"
     if abc_list.exists():
-        abc_out = out / "tiny-abc-llama"
-        abc_out.mkdir(parents=True, exist_ok=True)
+        abc_out = fresh_dir(out / "tiny-abc-llama", "*.abc")
         tunes = {(t.relpath, t.xnum, str(t.index)): t for t in abc_corpus.load_tunes(SHARED / "abc")}
         for n, row in enumerate(rows(abc_list)):
             tune = tunes[(row["path"], row["x"], row["index"])]
@@ -47,8 +55,7 @@ def main() -> None:
         return
     import mmm  # needs mido; only the MMM part does
 
-    mmm_out = out / "tiny-mmm-gpt2"
-    mmm_out.mkdir(parents=True, exist_ok=True)
+    mmm_out = fresh_dir(out / "tiny-mmm-gpt2", "*.txt")
     n = 0
     for row in rows(mmm_list):
         samples = mmm.encode_file(SHARED / "midi" / row["path"])
