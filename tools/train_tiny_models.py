@@ -351,17 +351,16 @@ def run_abc(out_root: Path, steps: int | None, args) -> dict:
     ppl, uni_ppl = math.exp(total_nll / count), math.exp(uni_nll / count)
     log(f"abc: held-out ppl {ppl:.4f} (unigram {uni_ppl:.4f})")
 
+    def check_samples(seed: int) -> tuple[list[str], list[bool], int]:
+        texts = [sp.decode(s) for s in sample(model, conf.num_hidden_layers, 100, bos, eos, cfg["max_len"], seed)]
+        headers = [abc_headers_ok(t) for t in texts]
+        valid = sum(h and abc2midi_ok(t) for h, t in zip(headers, texts))
+        log(f"abc: seed {seed}: samples with headers {sum(headers)}/100, headers + abc2midi clean {valid}/100")
+        return texts, headers, valid
+
     # The card's figure is seed 7's; two more seeds show how far one draw of 100 moves it.
-    valid_by_seed: dict[int, int] = {}
-    for seed in (SAMPLE_SEED, *EXTRA_SAMPLE_SEEDS):
-        samples = sample(model, conf.num_hidden_layers, 100, bos, eos, cfg["max_len"], seed)
-        seed_texts = [sp.decode(s) for s in samples]
-        seed_headers = [abc_headers_ok(t) for t in seed_texts]
-        valid_by_seed[seed] = sum(h and abc2midi_ok(t) for h, t in zip(seed_headers, seed_texts))
-        log(f"abc: seed {seed}: samples with headers {sum(seed_headers)}/100, "
-            f"headers + abc2midi clean {valid_by_seed[seed]}/100")
-        if seed == SAMPLE_SEED:
-            texts, headers = seed_texts, seed_headers
+    texts, headers, valid = check_samples(SAMPLE_SEED)
+    valid_other_seeds = {str(seed): check_samples(seed)[2] for seed in EXTRA_SAMPLE_SEEDS}
 
     ref = reference_json(cfg["name"], held, per, total_nll, count, "bfloat16")
     ref["unigram"] = {"total_nll": uni_nll, "perplexity": uni_ppl,
@@ -371,8 +370,7 @@ def run_abc(out_root: Path, steps: int | None, args) -> dict:
                    ppl=ppl, uni_ppl=uni_ppl, total_nll=total_nll, count=count, n_held=len(held),
                    n_held_all=len(held_tunes), n_train=len(train_seqs), n_train_all=len(train_tunes), n_train_split=n_train_split,
                    n_tunes=len(tunes), train_tokens=sum(map(len, train_seqs)), headers=sum(headers),
-                   valid=valid_by_seed[SAMPLE_SEED],
-                   valid_other_seeds={str(k): v for k, v in valid_by_seed.items() if k != SAMPLE_SEED},
+                   valid=valid, valid_other_seeds=valid_other_seeds,
                    samples=texts[:3], minutes=train_minutes, provenance=provenance,
                    sha=sha256(out / "model.safetensors"), command=command)
     write_json(out / "training_figures.json", figures)
