@@ -58,6 +58,12 @@ double number(const nlohmann::json& raw, const std::string& source, const char* 
   return v;
 }
 
+bool flag(const nlohmann::json& raw, const std::string& source, const char* field, bool fallback) {
+  if (!raw.contains(field)) return fallback;
+  if (!raw[field].is_boolean()) throw bad_input(source, field, "must be true or false");
+  return raw[field].get<bool>();
+}
+
 // A string field that must be one of `allowed`; the first is the default.
 std::string choice(const nlohmann::json& raw, const std::string& source, const char* field,
                    std::initializer_list<const char*> allowed) {
@@ -85,6 +91,7 @@ class AbcGenSuite : public Suite {
     sampling_.repetition_penalty = number(raw, src, "repetition_penalty", 1.0, 1e-3, 1e3);
     sampling_.max_new_tokens = static_cast<int>(number(raw, src, "max_new_tokens", 512, 1, 1e7));
     seed_ = static_cast<uint64_t>(number(raw, src, "seed", 1234, 0, 9e15));
+    sampling_.token_healing = flag(raw, src, "token_healing", true);
     sampling_.stop = {"\n\n", "\nX:"};
     if (raw.contains("stop")) {
       if (!raw["stop"].is_array()) throw bad_input(src, "stop", "must be an array of strings");
@@ -156,6 +163,7 @@ class AbcGenSuite : public Suite {
                        {"repetition_penalty", sampling_.repetition_penalty},
                        {"max_new_tokens", sampling_.max_new_tokens},
                        {"stop", sampling_.stop},
+                       {"token_healing", sampling_.token_healing},
                        {"seed", seed_}};
     return out;
   }

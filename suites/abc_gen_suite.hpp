@@ -10,6 +10,8 @@
 //     (the tune as extracted), the text prompts are cut from
 //   "temperature" 1.0, "top_k" 50, "top_p" 1.0, "repetition_penalty" 1.0,
 //   "max_new_tokens" 512, "stop" ["\n\n", "\nX:"], "seed" 1234 (document i uses seed + i)
+//   "token_healing" true: every prompt ends in "\n", which BPE tokenizers trained on ABC merge
+//     with the next line's start; the model picks that boundary (harness/lm/token_healing.hpp)
 //   "reference": "heldout" (default: when `data` exists, the model texts of the `heldout` tunes
 //     are the reference set of the pitch/rhythm statistics) or "none"
 // The unconditional mode reads no data unless the statistics need the reference.

@@ -18,10 +18,11 @@ struct Sequence {
   int slot = 0;
   std::vector<int32_t> tokens;  // prompt (with BOS) then generated
   size_t prompt_size = 0;
-  size_t fed = 0;                // tokens already in the slot's cache
-  size_t skip = 0;               // leading tokens left out of the decoded text (BOS)
-  std::string prompt_text;       // decode of the prompt tokens after `skip`
-  std::vector<size_t> text_end;  // completion length after each generated token
+  size_t fed = 0;                      // tokens already in the slot's cache
+  size_t skip = 0;                     // leading tokens left out of the decoded text (BOS)
+  std::string prompt_text;             // decode of the prompt tokens after `skip`, before healing
+  std::vector<int32_t> first_allowed;  // token healing's candidates for the first token
+  std::vector<size_t> text_end;        // completion length after each generated token
   std::vector<double> logprobs;
   bool wants_row = false;
   size_t row = 0;  // this step's logit row
@@ -62,7 +63,8 @@ Generator::Generator(Model& model, const Tokenizer& tokenizer, int window, int m
       tokenizer_(tokenizer),
       window_(window),
       max_batch_tokens_(max_batch_tokens),
-      max_sequences_(max_sequences) {
+      max_sequences_(max_sequences),
+      healer_(tokenizer, static_cast<int32_t>(model.config().vocab_size)) {
   if (max_sequences_ < 1) throw Error(ErrorKind::BadInput, "generation batch must be positive");
   if (max_batch_tokens_ < 1) throw Error(ErrorKind::BadInput, "max batch tokens must be positive");
 }
@@ -134,6 +136,14 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
       s.tokens.erase(s.tokens.begin(), s.tokens.end() - static_cast<std::ptrdiff_t>(window_));
       s.skip = 0;
     }
+    s.prompt_text = tokenizer_.decode(std::span<const int32_t>(s.tokens).subspan(s.skip));
+    if (requests[i].params.token_healing) {
+      HealedPrompt healed = healer_.heal(s.tokens, s.skip);
+      if (healed.healed) {
+        s.tokens.pop_back();
+        s.first_allowed = std::move(healed.allowed);
+      }
+    }
     s.prompt_size = s.tokens.size();
     capacity =
         std::max(capacity, static_cast<int64_t>(s.prompt_size) + requests[i].params.max_new_tokens);
@@ -155,8 +165,6 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
   auto admit = [&] {
     while (!free_slots.empty() && next_request < requests.size()) {
       Sequence s = std::move(prepared[next_request++]);
-      s.prompt_text = tokenizer_.decode(
-          std::span<const int32_t>(s.tokens.data() + s.skip, s.prompt_size - s.skip));
       ++stats_.requests;
       if (requests[s.request].params.max_new_tokens == 0) {
         finish(s, FinishReason::Length, "");
@@ -213,7 +221,15 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
       const std::span<const float> logit_row(logits.data() + static_cast<int64_t>(s.row) * vocab,
                                              static_cast<size_t>(vocab));
       const size_t step = s.tokens.size() - s.prompt_size;
-      const int32_t token = select_token(logit_row, s.tokens, r.params, step);
+      int32_t token = 0;
+      if (step == 0 && !s.first_allowed.empty()) {
+        std::vector<float> healing(logit_row.size(), -INFINITY);
+        for (int32_t t : s.first_allowed)
+          healing[static_cast<size_t>(t)] = logit_row[static_cast<size_t>(t)];
+        token = select_token(healing, s.tokens, r.params, step);
+      } else {
+        token = select_token(logit_row, s.tokens, r.params, step);
+      }
       s.logprobs.push_back(log_softmax_at(logit_row, token));
       s.tokens.push_back(token);
       ++stats_.generated_tokens;

@@ -8,12 +8,17 @@
 // A request's tokens depend only on its own prompt, parameters and seed (sampler.hpp draws are
 // counter-based, per request): the same whatever the batch size and whatever shares the batch,
 // up to the forward pass's own batch invariance (~1e-6 in the logits).
+//
+// With `token_healing` a prompt is fed without its last token and the first token is drawn
+// among the pieces that restore it (token_healing.hpp); the completion is still the text after
+// the whole prompt, and `prompt_tokens` counts what was fed.
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "harness/lm/sampler.hpp"
+#include "harness/lm/token_healing.hpp"
 #include "harness/model/model.hpp"
 #include "harness/tokenizer/tokenizer.hpp"
 
@@ -65,6 +70,7 @@ class Generator {
   int max_batch_tokens_;
   int max_sequences_;
   std::unique_ptr<KvCache> cache_;
+  TokenHealer healer_;
   GenerationStats stats_;
 };
 

@@ -23,6 +23,7 @@ struct SamplingParams {
   int max_new_tokens = 256;
   std::vector<std::string> stop;  // generation ends once the completion contains one (cut before)
   bool stop_at_eos = true;
+  bool token_healing = false;  // back off the prompt's last token (token_healing.hpp)
   uint64_t seed = 0;
 };
 
