@@ -52,7 +52,7 @@ THREADS = 2
 # max_len: the longest training sequence; context: the max_position_embeddings written to
 # config.json (RoPE has no learned positions, so few-shot evaluation prompts longer than the
 # training sequences fit; the model extrapolates there).
-ABC = dict(name="tiny-abc-llama", vocab=1000, max_len=512, context=4096, steps=900, tokens_per_batch=4096,
+ABC = dict(name="tiny-abc-llama", vocab=2000, max_len=512, context=4096, steps=1500, tokens_per_batch=4096,
            lr=3e-3, warmup=50, seed=1234)
 MMM = dict(name="tiny-mmm-gpt2", max_len=512, steps=1000, tokens_per_batch=4096,
            lr=3e-3, warmup=50, seed=4321)
@@ -222,7 +222,8 @@ def train_abc_tokenizer(texts: list[str], out_dir: Path) -> "spm.SentencePiecePr
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(texts), model_writer=buf, model_type="bpe", vocab_size=ABC["vocab"],
         byte_fallback=True, remove_extra_whitespaces=False, normalization_rule_name="identity",
-        character_coverage=1.0, unk_id=0, bos_id=1, eos_id=2, pad_id=-1, num_threads=1,
+        character_coverage=1.0, split_by_number=False, split_by_unicode_script=False,
+        unk_id=0, bos_id=1, eos_id=2, pad_id=-1, num_threads=1,
         max_sentence_length=100000, shuffle_input_sentence=False, input_sentence_size=0, minloglevel=2)
     (out_dir / "tokenizer.model").write_bytes(buf.getvalue())
     return spm.SentencePieceProcessor(model_proto=buf.getvalue())
