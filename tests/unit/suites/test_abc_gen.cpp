@@ -77,6 +77,11 @@ TEST_CASE("abc-gen: documents, seeds and generation requests from the spec") {
   CHECK(requests[0].sampling.max_new_tokens == 9);
   CHECK(requests[0].sampling.temperature == 1.0);
   CHECK(requests[0].sampling.stop == std::vector<std::string>{"\n\n", "\nX:"});
+  CHECK(requests[0].sampling.token_healing);  // the prompts end in a newline
+  CHECK(suite->options().at("sampling").at("token_healing") == true);
+  CHECK_FALSE(quick_suite(R"(, "token_healing": false)")
+                  ->requests(suite->docs()[0])[0]
+                  .sampling.token_healing);
   CHECK_FALSE(suite->options().contains("data"));  // unconditional prompts read no data
 
   const std::string bad = test::bad_input_message([] { quick_suite(R"(, "prompt": "middle")"); });
@@ -93,6 +98,9 @@ TEST_CASE("abc-gen: documents, seeds and generation requests from the spec") {
   CHECK(no_list.find("heldout: a path is needed") != std::string::npos);
   CHECK(test::bad_input_message([] { quick_suite(R"(, "top_p": 2)"); }).find("top_p") !=
         std::string::npos);
+  CHECK(test::bad_input_message([] {
+          quick_suite(R"(, "token_healing": "yes")");
+        }).find("token_healing: must be true or false") != std::string::npos);
 }
 
 TEST_CASE("abc-gen: per-sample validity and repetition values, means with standard errors") {
