@@ -6,9 +6,10 @@ namespace tb {
 
 namespace {
 
-// Tokens of context decoded before a candidate: enough for the decoders' context effects (a
-// leading space, a UTF-8 sequence split over byte tokens), short enough to scan a vocabulary.
-constexpr size_t kContextTail = 8;
+// Tokens of context decoded before a candidate: enough for the decoders' context effects (the
+// leading space dropped from the first piece; a UTF-8 character, at most 4 bytes, split over
+// byte tokens), and short, so that prompts ending alike ("K:G\n") share one vocabulary scan.
+constexpr size_t kContextTail = 4;
 
 }  // namespace
 
@@ -39,6 +40,8 @@ HealedPrompt TokenHealer::heal(std::span<const int32_t> tokens, size_t skip) {
     std::vector<int32_t> probe = context;
     probe.push_back(0);
     for (int32_t id = 0; id < vocab_size_; ++id) {
+      // Ids with no token (gaps before added tokens) cannot be decoded, nor sampled usefully.
+      if (id != tokens.back() && tokenizer_.id_to_token(id).empty()) continue;
       probe.back() = id;
       const std::string text = tokenizer_.decode(probe);
       if (id == tokens.back() || text.compare(0, wanted.size(), wanted) == 0) {

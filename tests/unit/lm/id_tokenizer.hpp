@@ -30,6 +30,7 @@ class IdTokenizer : public Tokenizer {
     return out;
   }
   int32_t vocab_size() const override { return 300; }
+  std::string id_to_token(int32_t id) const override { return std::to_string(id); }
   std::string kind() const override { return "test-ids"; }
 };
 

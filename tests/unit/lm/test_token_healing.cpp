@@ -10,6 +10,7 @@
 #include "harness/lm/token_healing.hpp"
 #include "tests/unit/lm/id_tokenizer.hpp"
 #include "tests/unit/test_paths.hpp"
+#include "tests/unit/tokenizer/tokenizer_test_util.hpp"
 
 using namespace tb;
 
@@ -58,6 +59,21 @@ TEST_CASE("healing ids: prompts with nothing to back off are fed unchanged") {
   CHECK_FALSE(healer.heal(std::vector<int32_t>{}, 0).healed);
   // A window-truncated prompt (no BOS skipped) heals its last token too.
   CHECK(healer.heal(ids_from(3, {4, 5}), 0).allowed.front() == 5);
+}
+
+TEST_CASE("healing skips ids with no token instead of failing to decode them") {
+  // WordLevel, no decoder (tokens joined with spaces); ids 3 and 4 are a gap before <x> at 5.
+  test::ScratchDir dir;
+  const auto tokenizer = load_tokenizer_json(dir.write("tokenizer.json", R"({"version": "1.0",
+    "added_tokens": [{"id": 5, "content": "<x>", "single_word": false, "lstrip": false,
+                      "rstrip": false, "normalized": false, "special": true}],
+    "normalizer": null, "pre_tokenizer": {"type": "WhitespaceSplit"}, "decoder": null,
+    "model": {"type": "WordLevel", "unk_token": "<unk>",
+              "vocab": {"<unk>": 0, "a": 1, "ab": 2}}})"));
+  REQUIRE(tokenizer->vocab_size() == 6);
+  TokenHealer healer(*tokenizer, 6);
+  // "a a" backs off to "a"; " a" is restored by "a" and "ab" ("a ab").
+  CHECK(healer.heal(tokenizer->encode("a a"), 0).allowed == std::vector<int32_t>{1, 2});
 }
 
 TEST_CASE("healing the bundled ABC tokenizer: X:1 and newline become any piece that opens a line") {
