@@ -3,22 +3,34 @@
 #include <bit>
 #include <cstring>
 
+#include "harness/core/error.hpp"
+
 namespace tb {
 
 size_t dtype_size(DType dtype) {
   switch (dtype) {
-    case DType::F32: return 4;
-    case DType::F16: return 2;
-    case DType::BF16: return 2;
+    case DType::F32:
+      return 4;
+    case DType::F16:
+      return 2;
+    case DType::BF16:
+      return 2;
+    case DType::I32:
+      return 4;
   }
   return 0;
 }
 
 std::string_view dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::F32: return "f32";
-    case DType::F16: return "f16";
-    case DType::BF16: return "bf16";
+    case DType::F32:
+      return "f32";
+    case DType::F16:
+      return "f16";
+    case DType::BF16:
+      return "bf16";
+    case DType::I32:
+      return "i32";
   }
   return "?";
 }
@@ -59,7 +71,8 @@ uint16_t f32_to_f16(float value) {
   const auto sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
   const uint32_t raw_exponent = (bits >> 23) & 0xffu;
   uint32_t mantissa = bits & 0x7fffffu;
-  if (raw_exponent == 0xffu) return static_cast<uint16_t>(sign | 0x7c00u | (mantissa != 0 ? 0x200u : 0u));
+  if (raw_exponent == 0xffu)
+    return static_cast<uint16_t>(sign | 0x7c00u | (mantissa != 0 ? 0x200u : 0u));
   const int exponent = static_cast<int>(raw_exponent) - 127 + 15;
   if (exponent >= 31) return static_cast<uint16_t>(sign | 0x7c00u);
   if (exponent <= 0) {  // f16 subnormal (or zero): value in units of 2^-24, rounded half to even
@@ -78,7 +91,9 @@ uint16_t f32_to_f16(float value) {
   return static_cast<uint16_t>(sign | result);
 }
 
-float bf16_to_f32(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
+float bf16_to_f32(uint16_t bits) {
+  return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+}
 
 uint16_t f32_to_bf16(float value) {
   const uint32_t bits = std::bit_cast<uint32_t>(value);
@@ -107,7 +122,38 @@ void convert_to_f32(const void* src, DType dtype, size_t count, float* dst) {
         dst[i] = bf16_to_f32(h);
       }
       return;
+    case DType::I32:
+      break;
   }
+  throw Error(ErrorKind::Internal, "convert_to_f32: i32 is not a float dtype");
+}
+
+void convert_from_f32(const float* src, DType dtype, size_t count, void* dst) {
+  auto* bytes = static_cast<unsigned char*>(dst);
+  switch (dtype) {
+    case DType::F32:
+      std::memcpy(dst, src, count * sizeof(float));
+      return;
+    case DType::F16:
+      for (size_t i = 0; i < count; ++i) {
+        const uint16_t h = f32_to_f16(src[i]);
+        std::memcpy(bytes + 2 * i, &h, 2);
+      }
+      return;
+    case DType::BF16:
+      for (size_t i = 0; i < count; ++i) {
+        const uint16_t h = f32_to_bf16(src[i]);
+        std::memcpy(bytes + 2 * i, &h, 2);
+      }
+      return;
+    case DType::I32:
+      break;
+  }
+  throw Error(ErrorKind::Internal, "convert_from_f32: i32 is not a float dtype");
+}
+
+bool is_float_dtype(DType dtype) {
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
 }
 
 }  // namespace tb

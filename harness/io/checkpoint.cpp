@@ -184,6 +184,23 @@ Tensor Checkpoint::load_f32(const std::string& name, const Shape& shape) const {
   return out;
 }
 
+Tensor Checkpoint::view(const std::string& name, const Shape& shape) const {
+  const TensorInfo& info = require(name, shape);
+  const auto address = reinterpret_cast<uintptr_t>(info.data);
+  if (info.nbytes == 0 || address % dtype_size(info.dtype) != 0) {
+    Tensor copy = Tensor::zeros(shape, info.dtype);
+    if (info.nbytes) std::memcpy(copy.data(), info.data, info.nbytes);
+    return copy;
+  }
+  std::shared_ptr<const SafetensorsFile> owner;
+  for (const auto& file : files_) {
+    if (file->path().string() == info.file) owner = file;
+  }
+  // Weights are never written through a view; the mapping is read-only.
+  return Tensor::view(const_cast<std::byte*>(info.data), shape, info.dtype, Device::Cpu,
+                      std::const_pointer_cast<SafetensorsFile>(owner));
+}
+
 std::string Checkpoint::content_hash() const {
   constexpr size_t kBlock = 64 * 1024;
   constexpr size_t kBlocks = 256;

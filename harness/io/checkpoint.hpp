@@ -35,6 +35,9 @@ class Checkpoint {
   std::vector<std::string> names() const;
   // Widens a tensor to a host f32 tensor.
   Tensor load_f32(const std::string& name, const Shape& shape) const;
+  // The tensor in its stored dtype: a read-only view of the mapping that keeps its file mapped,
+  // or an aligned copy when the file places it at an offset its dtype cannot be read from.
+  Tensor view(const std::string& name, const Shape& shape) const;
   // A 64-bit FNV-1a hash of the weights as 16 hex digits: every shard's file name, size and
   // header, plus sampled 64 KiB blocks of its data section (all of it up to 16 MiB, else 256
   // blocks at a fixed stride and the last block). Cheap on 7B models, and changes whenever a

@@ -18,6 +18,8 @@ std::string safetensors_dtype(DType dtype) {
       return "F16";
     case DType::BF16:
       return "BF16";
+    case DType::I32:
+      return "I32";
   }
   throw Error(ErrorKind::Internal, "write_safetensors: unknown dtype");
 }

@@ -6,15 +6,12 @@
 #include <numeric>
 #include <string>
 
+#include "harness/backend/backend.hpp"
 #include "harness/core/error.hpp"
 
 namespace tb {
 
 namespace {
-
-// Logit rows a lane keeps for reuse are capped so that long whole-text requests over a large
-// vocabulary cannot exhaust memory; past the cap a lane recomputes instead.
-constexpr int64_t kStoredFloatsPerLane = int64_t{1} << 24;
 
 size_t common_prefix(std::span<const int32_t> a, std::span<const int32_t> b) {
   const size_t n = std::min(a.size(), b.size());
@@ -23,25 +20,25 @@ size_t common_prefix(std::span<const int32_t> a, std::span<const int32_t> b) {
   return i;
 }
 
-// log_softmax(row)[target] and whether target is the first argmax, in double precision.
-std::pair<double, bool> log_prob_of(const float* row, int64_t vocab, int32_t target) {
-  int64_t best = 0;
-  for (int64_t v = 1; v < vocab; ++v) {
-    if (row[v] > row[best]) best = v;
+// What a lane keeps of one position's logits: the first argmax, the log-normaliser and the
+// logits of the targets this or a later request of the lane asks for there. The backend computes
+// these on its device (Backend::score_rows); the full row never leaves it.
+struct RowScore {
+  int32_t argmax = 0;
+  float logsumexp = 0.0f;
+  std::vector<std::pair<int32_t, float>> targets;  // (token, logit), sorted by token
+  const float* logit_of(int32_t token) const {
+    const auto it = std::lower_bound(targets.begin(), targets.end(), std::pair{token, -INFINITY});
+    return it != targets.end() && it->first == token ? &it->second : nullptr;
   }
-  const double max = row[best];
-  double sum = 0.0;
-  for (int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v]) - max);
-  return {static_cast<double>(row[target]) - max - std::log(sum), best == target};
-}
+};
 
 struct Lane {
   int slot = 0;
   std::vector<size_t> queue;  // request indices, in lexicographic order
   size_t next = 0;
-  std::vector<int32_t> path;                   // the inputs currently in the slot
-  std::map<int32_t, std::vector<float>> rows;  // position -> logits, valid below `path`'s end
-  int64_t stored_floats = 0;
+  std::vector<int32_t> path;         // the inputs currently in the slot
+  std::map<int32_t, RowScore> rows;  // position -> scores, valid below `path`'s end
   // The step's plan for the request at `next`.
   int32_t feed_from = 0;
   size_t batch_offset = 0;
@@ -128,14 +125,45 @@ std::vector<TokenScores> SharedPrefixScorer::score(std::span<const ScoreRequest>
     out.logprobs.clear();
     out.greedy.clear();
     for (size_t t = r.first_target; t < r.tokens.size(); ++t) {
-      const auto row = l.rows.find(static_cast<int32_t>(t - 1));
-      auto [logprob, greedy] = log_prob_of(row->second.data(), vocab, r.tokens[t]);
-      out.logprobs.push_back(logprob);
-      out.greedy.push_back(greedy);
+      const RowScore& row = l.rows.at(static_cast<int32_t>(t - 1));
+      const float* logit = row.logit_of(r.tokens[t]);
+      if (!logit) throw Error(ErrorKind::Internal, "scorer: a target's logit was not gathered");
+      out.logprobs.push_back(double{*logit} - double{row.logsumexp});
+      out.greedy.push_back(row.argmax == r.tokens[t]);
     }
   };
+  auto has_target = [](const Lane& l, int32_t position, int32_t token) {
+    const auto it = l.rows.find(position);
+    return it != l.rows.end() && it->second.logit_of(token) != nullptr;
+  };
+  // Targets at positions [from, r's inputs) that this request and the later ones of its lane
+  // that share those positions will ask for. The queue is sorted, so the prefix a later request
+  // shares with r only shrinks: stop at the first that shares nothing new.
+  auto wanted_targets = [&](const Lane& l, const ScoreRequest& r, int32_t from) {
+    const auto inputs = static_cast<int32_t>(r.tokens.size() - 1);
+    std::vector<std::vector<int32_t>> targets(static_cast<size_t>(inputs - from));
+    auto add = [&](const ScoreRequest& q, int32_t shared) {
+      const int32_t first = std::max({from, static_cast<int32_t>(q.first_target) - 1,
+                                      static_cast<int32_t>(r.first_target) - 1});
+      for (int32_t p = first; p < shared; ++p)
+        targets[static_cast<size_t>(p - from)].push_back(q.tokens[p + 1]);
+    };
+    add(r, inputs);
+    for (size_t j = l.next + 1; share_prefixes_ && j < l.queue.size(); ++j) {
+      const ScoreRequest& q = requests[l.queue[j]];
+      const std::span<const int32_t> q_inputs(q.tokens.data(), q.tokens.size() - 1);
+      const auto shared = static_cast<int32_t>(
+          common_prefix(std::span<const int32_t>(r.tokens.data(), r.tokens.size() - 1), q_inputs));
+      if (shared <= from) break;
+      add(q, shared);
+    }
+    for (auto& t : targets) {
+      std::sort(t.begin(), t.end());
+      t.erase(std::unique(t.begin(), t.end()), t.end());
+    }
+    return targets;
+  };
 
-  std::vector<float> logits;
   for (;;) {
     ForwardBatch batch;
     std::vector<Lane*> fed;
@@ -150,7 +178,7 @@ std::vector<TokenScores> SharedPrefixScorer::score(std::span<const ScoreRequest>
         int32_t from = shared;
         for (size_t p = r.first_target - 1; p < inputs.size(); ++p) {
           const auto position = static_cast<int32_t>(p);
-          if (position < shared && l.rows.count(position) == 0) {
+          if (position < shared && !has_target(l, position, r.tokens[p + 1])) {
             from = position;
             break;
           }
@@ -182,29 +210,49 @@ std::vector<TokenScores> SharedPrefixScorer::score(std::span<const ScoreRequest>
       }
     }
     if (fed.empty()) break;
-    model_.forward(batch, *cache_, logits);
+    const Tensor& logits = model_.forward_logits(batch, *cache_);
     ++stats_.forward_calls;
     stats_.computed_tokens += static_cast<int64_t>(batch.tokens.size());
 
-    size_t row = 0;
+    // Every (row, target) pair this step's rows are wanted for, scored on the device at once.
+    std::vector<int32_t> pairs;
+    std::vector<std::vector<std::vector<int32_t>>> lane_targets;
+    int32_t row = 0;
     for (Lane* l : fed) {
+      const ScoreRequest& r = requests[l->queue[l->next]];
+      lane_targets.push_back(wanted_targets(*l, r, l->feed_from));
+      const auto inputs = static_cast<int32_t>(r.tokens.size() - 1);
+      for (int32_t p = l->feed_from; p < inputs; ++p) {
+        if (p + 1 < static_cast<int32_t>(r.first_target)) continue;
+        for (int32_t token : lane_targets.back()[static_cast<size_t>(p - l->feed_from)]) {
+          pairs.push_back(row);
+          pairs.push_back(token);
+        }
+        ++row;
+      }
+    }
+    const RowScores scores = model_.backend().score_rows(logits, pairs);
+
+    row = 0;
+    size_t pair = 0;
+    for (size_t f = 0; f < fed.size(); ++f) {
+      Lane* l = fed[f];
       const size_t index = l->queue[l->next];
       const ScoreRequest& r = requests[index];
       const size_t inputs = r.tokens.size() - 1;
       // Rows at or above the fed position are stale; keep the ones below it.
       l->rows.erase(l->rows.lower_bound(l->feed_from), l->rows.end());
-      l->stored_floats = static_cast<int64_t>(l->rows.size()) * vocab;
       for (auto p = static_cast<size_t>(l->feed_from); p < inputs; ++p) {
         if (p + 1 < r.first_target) continue;
-        const float* data = logits.data() + static_cast<int64_t>(row++) * vocab;
-        l->rows[static_cast<int32_t>(p)].assign(data, data + vocab);
-        l->stored_floats += vocab;
+        RowScore& kept = l->rows[static_cast<int32_t>(p)];
+        kept.argmax = scores.argmax[static_cast<size_t>(row)];
+        kept.logsumexp = scores.logsumexp[static_cast<size_t>(row)];
+        for (int32_t token : lane_targets[f][p - static_cast<size_t>(l->feed_from)]) {
+          kept.targets.emplace_back(token, scores.values[pair++]);
+        }
+        ++row;
       }
       resolve(*l, r, results[index]);
-      if (l->stored_floats > kStoredFloatsPerLane) {
-        l->rows.clear();
-        l->stored_floats = 0;
-      }
       l->path.assign(r.tokens.begin(), r.tokens.end() - 1);
       ++stats_.requests;
       stats_.requested_tokens += static_cast<int64_t>(inputs);

@@ -6,11 +6,11 @@
 
 namespace tb {
 
-class WeightSource;
+class WeightLoader;
 
-std::unique_ptr<Model> build_llama(const ModelConfig& config, const WeightSource& weights,
-                                   Backend& backend);
-std::unique_ptr<Model> build_gpt2(const ModelConfig& config, const WeightSource& weights,
-                                  Backend& backend);
+std::unique_ptr<Model> build_llama(const ModelConfig& config, WeightLoader& weights,
+                                   const ModelPrecision& precision, Backend& backend);
+std::unique_ptr<Model> build_gpt2(const ModelConfig& config, WeightLoader& weights,
+                                  const ModelPrecision& precision, Backend& backend);
 
 }  // namespace tb

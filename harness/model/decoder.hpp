@@ -11,13 +11,21 @@
 
 namespace tb {
 
+// One activation computed by one or more weight matrices whose outputs sit side by side
+// (q, k, v; gate, up): each part writes its columns, so checkpoint tensors are used as stored
+// instead of being copied into a fused matrix.
+struct SplitLinear {
+  std::vector<Tensor> weights;  // [n_i, in] each
+  std::vector<Tensor> biases;   // one per weight, empty where there is none
+  int64_t out_width() const;
+};
+
 struct DecoderLayer {
   Tensor norm1_w, norm1_b;  // biases are empty where the architecture has none
-  Tensor qkv_w, qkv_b;      // [(heads + 2 kv_heads) * head_dim, hidden]
+  SplitLinear qkv;          // -> [(heads + 2 kv_heads) * head_dim]
   Tensor o_w, o_b;          // [hidden, heads * head_dim]
   Tensor norm2_w, norm2_b;
-  Tensor up_w,
-      up_b;  // SwiGLU: gate and up fused, [2 * intermediate, hidden]; GELU: [inter, hidden]
+  SplitLinear up;         // SwiGLU: gate then up, 2 * intermediate; GELU: intermediate
   Tensor down_w, down_b;  // [hidden, intermediate]
 };
 
@@ -30,6 +38,9 @@ struct DecoderWeights {
   int64_t parameters = 0;
 };
 
+// Total bytes of the tensors (a tied head counted once).
+int64_t decoder_weight_bytes(const DecoderWeights& weights);
+
 struct DecoderOptions {
   bool layer_norm = false;  // LayerNorm with bias (GPT-2), else RMSNorm (LLaMA)
   bool rope = false;
@@ -37,6 +48,7 @@ struct DecoderOptions {
 };
 
 std::unique_ptr<Model> make_decoder(const ModelConfig& config, DecoderOptions options,
-                                    DecoderWeights weights, Backend& backend);
+                                    DecoderWeights weights, const ModelPrecision& precision,
+                                    Backend& backend);
 
 }  // namespace tb

@@ -7,7 +7,7 @@
 namespace tb {
 
 DeviceKvCache::DeviceKvCache(Backend& backend, int layers, int slots, int capacity, int kv_heads,
-                             int head_dim)
+                             int head_dim, DType dtype)
     : backend_(backend), capacity_(capacity), row_width_(int64_t{kv_heads} * head_dim) {
   if (slots <= 0 || capacity <= 0) {
     throw Error(ErrorKind::BadInput, "KV cache: " + std::to_string(slots) + " slots of " +
@@ -15,8 +15,8 @@ DeviceKvCache::DeviceKvCache(Backend& backend, int layers, int slots, int capaci
                                          " positions: both must be positive");
   }
   for (int l = 0; l < layers; ++l) {
-    k_.push_back(backend.alloc({slots, capacity, kv_heads, head_dim}));
-    v_.push_back(backend.alloc({slots, capacity, kv_heads, head_dim}));
+    k_.push_back(backend.alloc({slots, capacity, kv_heads, head_dim}, dtype));
+    v_.push_back(backend.alloc({slots, capacity, kv_heads, head_dim}, dtype));
   }
   lengths_.assign(static_cast<size_t>(slots), 0);
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The KV cache on a backend: per layer one K and one V tensor of [slots, capacity, kv_heads,
-// head_dim], so each slot's positions are contiguous (the attention kernels read them with one
-// stride) and copying a prefix is one copy per layer and tensor.
+// head_dim] (f32, bf16 or f16), so each slot's positions are contiguous (the attention kernels read
+// them with one stride) and copying a prefix is one copy per layer and tensor.
 #include <vector>
 
 #include "harness/backend/backend.hpp"
@@ -11,7 +11,8 @@ namespace tb {
 
 class DeviceKvCache final : public KvCache {
  public:
-  DeviceKvCache(Backend& backend, int layers, int slots, int capacity, int kv_heads, int head_dim);
+  DeviceKvCache(Backend& backend, int layers, int slots, int capacity, int kv_heads, int head_dim,
+                DType dtype = DType::F32);
 
   int num_slots() const override { return static_cast<int>(lengths_.size()); }
   int capacity() const override { return capacity_; }

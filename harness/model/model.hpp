@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,24 +38,40 @@ class KvCache {
   virtual void copy_prefix(int from, int to, int length) = 0;
 };
 
+// How a model is placed on its backend.
+struct ModelPrecision {
+  // Linear weights and embedding tables: nullopt keeps the checkpoint's dtype ("auto"), else
+  // they are converted once at load. Norm weights and biases are always f32.
+  std::optional<DType> weights;
+  DType kv_cache = DType::F32;  // f32, bf16 or f16
+};
+
 class Model {
  public:
   virtual ~Model() = default;
   virtual const ModelConfig& config() const = 0;
+  virtual Backend& backend() const = 0;
   virtual std::unique_ptr<KvCache> make_cache(int num_slots, int capacity) const = 0;
-  // Runs the batch, storing its keys/values in `cache`, and writes f32 logits of the wanted rows
-  // into `logits` ([rows, vocab], row-major, resized as needed).
-  virtual void forward(const ForwardBatch& batch, KvCache& cache, std::vector<float>& logits) = 0;
-  // Parameter count and bytes of weights as stored on the backend, for FLOP and MBU figures.
+  // Runs the batch, storing its keys/values in `cache`, and returns the f32 logits of the
+  // wanted rows ([rows, vocab]) on the backend's device, valid until the next forward call.
+  virtual const Tensor& forward_logits(const ForwardBatch& batch, KvCache& cache) = 0;
+  // The same, with the logits brought back to `logits` (row-major, resized as needed).
+  void forward(const ForwardBatch& batch, KvCache& cache, std::vector<float>& logits);
+  // Parameters, and bytes of weights as placed on the backend, for FLOP and MBU figures.
   virtual int64_t parameter_count() const = 0;
+  virtual int64_t weight_bytes() const = 0;
+  // The dtype of the linear weights (the largest tensors) as placed on the backend.
+  virtual DType weight_dtype() const = 0;
 };
 
 // The explicit registry of architectures (harness/model/registry.cpp).
-std::unique_ptr<Model> load_model(const Checkpoint& checkpoint, Backend& backend);
-// The same from a config and host tensors (any dtype, widened to f32) named as in a checkpoint:
-// benchmarks and tests build random models without files. The backend must outlive the model.
+std::unique_ptr<Model> load_model(const Checkpoint& checkpoint, Backend& backend,
+                                  ModelPrecision precision = {});
+// The same from a config and host tensors (f32, bf16 or f16) named as in a checkpoint:
+// benchmarks and tests build random models without files. The backend must outlive the model,
+// which may share the host tensors' memory.
 std::unique_ptr<Model> make_model(const ModelConfig& config,
                                   const std::map<std::string, Tensor>& host_weights,
-                                  Backend& backend);
+                                  Backend& backend, ModelPrecision precision = {});
 
 }  // namespace tb

@@ -1,5 +1,5 @@
 // The explicit list of architectures, and the two ways to build a model: from a checkpoint and
-// from host f32 weights.
+// from host weights.
 #include <map>
 
 #include "harness/core/error.hpp"
@@ -12,7 +12,8 @@ namespace tb {
 
 namespace {
 
-using Builder = std::unique_ptr<Model> (*)(const ModelConfig&, const WeightSource&, Backend&);
+using Builder = std::unique_ptr<Model> (*)(const ModelConfig&, WeightLoader&, const ModelPrecision&,
+                                           Backend&);
 
 const std::map<Architecture, Builder>& registry() {
   static const std::map<Architecture, Builder> builders = {
@@ -23,24 +24,32 @@ const std::map<Architecture, Builder>& registry() {
 }
 
 std::unique_ptr<Model> build(const ModelConfig& config, const WeightSource& weights,
-                             Backend& backend) {
+                             Backend& backend, const ModelPrecision& precision) {
   const auto it = registry().find(config.architecture);
   if (it == registry().end()) {
     throw Error(ErrorKind::Unsupported, "model_type " + config.model_type + ": not supported");
   }
-  return it->second(config, weights, backend);
+  if (!backend.supports(Op::StoreKv, precision.kv_cache) ||
+      !backend.supports(Op::Attention, precision.kv_cache)) {
+    throw Error(ErrorKind::Unsupported, "KV cache dtype " +
+                                            std::string(dtype_name(precision.kv_cache)) +
+                                            " is not supported by " + backend.name());
+  }
+  WeightLoader loader(weights, backend, precision.weights);
+  return it->second(config, loader, precision, backend);
 }
 
 }  // namespace
 
-std::unique_ptr<Model> load_model(const Checkpoint& checkpoint, Backend& backend) {
-  return build(checkpoint.config(), CheckpointWeights(checkpoint), backend);
+std::unique_ptr<Model> load_model(const Checkpoint& checkpoint, Backend& backend,
+                                  ModelPrecision precision) {
+  return build(checkpoint.config(), CheckpointWeights(checkpoint), backend, precision);
 }
 
 std::unique_ptr<Model> make_model(const ModelConfig& config,
                                   const std::map<std::string, Tensor>& host_weights,
-                                  Backend& backend) {
-  return build(config, HostWeights(host_weights), backend);
+                                  Backend& backend, ModelPrecision precision) {
+  return build(config, HostWeights(host_weights), backend, precision);
 }
 
 }  // namespace tb

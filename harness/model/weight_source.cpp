@@ -7,15 +7,19 @@
 
 namespace tb {
 
+Tensor WeightSource::load_f32(const std::string& name, const Shape& shape) const {
+  return convert_tensor(load(name, shape), DType::F32);
+}
+
 bool CheckpointWeights::has(const std::string& name) const {
   return checkpoint_.has(name);
 }
 
-Tensor CheckpointWeights::load_f32(const std::string& name, const Shape& shape) const {
-  return checkpoint_.load_f32(name, shape);
+Tensor CheckpointWeights::load(const std::string& name, const Shape& shape) const {
+  return checkpoint_.view(name, shape);
 }
 
-Tensor HostWeights::load_f32(const std::string& name, const Shape& shape) const {
+Tensor HostWeights::load(const std::string& name, const Shape& shape) const {
   const auto it = tensors_.find(name);
   if (it == tensors_.end()) {
     throw Error(ErrorKind::BadInput, "host weights: tensor " + name + ": missing");
@@ -26,12 +30,61 @@ Tensor HostWeights::load_f32(const std::string& name, const Shape& shape) const 
                                          shape_string(t.shape()) + ", expected " +
                                          shape_string(shape));
   }
-  if (t.device() != Device::Cpu) {
-    throw Error(ErrorKind::Internal, "host weights: tensor " + name + ": not in host memory");
+  if (t.device() != Device::Cpu || !is_float_dtype(t.dtype())) {
+    throw Error(ErrorKind::Internal, "host weights: tensor " + name + ": not a host float tensor");
   }
-  Tensor out = Tensor::zeros(shape, DType::F32);
-  if (t.numel())
-    convert_to_f32(t.data(), t.dtype(), static_cast<size_t>(t.numel()), out.data_as<float>());
+  return t;
+}
+
+DType WeightLoader::target_dtype(DType stored) const {
+  const DType wanted = matrix_dtype_.value_or(stored);
+  return backend_.supports(Op::Linear, wanted) && backend_.supports(Op::Embedding, wanted)
+             ? wanted
+             : DType::F32;
+}
+
+Tensor WeightLoader::matrix(const std::string& name, const Shape& shape) {
+  Tensor host = source_.load(name, shape);
+  parameters_ += host.numel();
+  return backend_.adopt(convert_tensor(host, target_dtype(host.dtype())));
+}
+
+Tensor WeightLoader::matrix_from_f32(const std::string& name, const Tensor& host_f32) {
+  const DType stored = source_.load(name, {host_f32.dim(1), host_f32.dim(0)}).dtype();
+  return backend_.adopt(convert_tensor(host_f32, target_dtype(stored)));
+}
+
+Tensor WeightLoader::vector(const std::string& name, const Shape& shape) {
+  Tensor host = source_.load(name, shape);
+  parameters_ += host.numel();
+  return backend_.adopt(convert_tensor(host, DType::F32));
+}
+
+Tensor WeightLoader::load_f32(const std::string& name, const Shape& shape) {
+  Tensor host = source_.load_f32(name, shape);
+  parameters_ += host.numel();
+  return host;
+}
+
+Tensor convert_tensor(const Tensor& host, DType dtype) {
+  if (host.dtype() == dtype) return host;
+  Tensor out = Tensor::zeros(host.shape(), dtype);
+  const auto count = static_cast<size_t>(host.numel());
+  if (count == 0) return out;
+  if (host.dtype() == DType::F32) {
+    convert_from_f32(host.data_as<const float>(), dtype, count, out.data());
+  } else if (dtype == DType::F32) {
+    convert_to_f32(host.data(), host.dtype(), count, out.data_as<float>());
+  } else {  // f16 <-> bf16 through f32, one block at a time
+    constexpr size_t kBlock = 4096;
+    float buffer[kBlock];
+    const size_t elem = dtype_size(dtype);
+    for (size_t i = 0; i < count; i += kBlock) {
+      const size_t n = std::min(kBlock, count - i);
+      convert_to_f32(static_cast<const char*>(host.data()) + i * elem, host.dtype(), n, buffer);
+      convert_from_f32(buffer, dtype, n, static_cast<char*>(out.data()) + i * elem);
+    }
+  }
   return out;
 }
 
@@ -50,7 +103,7 @@ Tensor concat_rows(std::initializer_list<const Tensor*> parts) {
   Shape shape = (*parts.begin())->shape();
   shape[0] = 0;
   for (const Tensor* p : parts) shape[0] += p->dim(0);
-  Tensor out = Tensor::zeros(shape, DType::F32);
+  Tensor out = Tensor::zeros(shape, (*parts.begin())->dtype());
   auto* dst = static_cast<char*>(out.data());
   for (const Tensor* p : parts) {
     std::memcpy(dst, p->data(), p->nbytes());

@@ -21,6 +21,13 @@ constexpr int32_t kBlasMinRows = 8;
 // of the masked upper triangle.
 constexpr int32_t kBlockRows = 128;
 
+// A layer's caches as f32 (the stored ones, or a widened copy of one slot's rows).
+struct F32Kv {
+  const float* k = nullptr;
+  const float* v = nullptr;
+  int64_t capacity = 0;
+};
+
 struct Geometry {
   int64_t hd, width, out_width, kv_row;
   int group;
@@ -61,7 +68,7 @@ void attend_row(const float* q, const float* k, const float* v, int64_t keys, co
 
 void attend_short(const float* qkv, const AttentionShape& shape,
                   std::span<const AttentionSegment> segments, const int32_t* positions,
-                  const KvLayer& cache, float* out) {
+                  const F32Kv& cache, float* out) {
   const Geometry g(shape);
   const auto work = static_cast<int64_t>(segments.size()) * shape.heads;
 #pragma omp parallel if (work > 1)
@@ -104,7 +111,7 @@ void masked_softmax(float* s, int64_t rows, int64_t keys, const int32_t* positio
 }
 
 void attend_long(const float* qkv, const AttentionShape& shape, const AttentionSegment& seg,
-                 const int32_t* positions, const KvLayer& cache, float* out,
+                 const int32_t* positions, const F32Kv& cache, float* out,
                  std::vector<float>& scores) {
   const Geometry g(shape);
   const int64_t slot_offset = seg.slot * cache.capacity * g.kv_row;
@@ -128,11 +135,9 @@ void attend_long(const float* qkv, const AttentionShape& shape, const AttentionS
   }
 }
 
-}  // namespace
-
-void attention(const float* qkv, const AttentionShape& shape,
-               std::span<const AttentionSegment> segments, const int32_t* positions,
-               const KvLayer& cache, float* out) {
+void attend_f32(const float* qkv, const AttentionShape& shape,
+                std::span<const AttentionSegment> segments, const int32_t* positions,
+                const F32Kv& cache, float* out) {
   std::vector<AttentionSegment> short_segments;
   std::vector<float> scores;
   for (const AttentionSegment& seg : segments) {
@@ -143,6 +148,36 @@ void attention(const float* qkv, const AttentionShape& shape,
     }
   }
   if (!short_segments.empty()) attend_short(qkv, shape, short_segments, positions, cache, out);
+}
+
+}  // namespace
+
+void attention(const float* qkv, const AttentionShape& shape,
+               std::span<const AttentionSegment> segments, const int32_t* positions,
+               const KvLayer& cache, float* out) {
+  if (cache.dtype == DType::F32) {
+    attend_f32(
+        qkv, shape, segments, positions,
+        {static_cast<const float*>(cache.k), static_cast<const float*>(cache.v), cache.capacity},
+        out);
+    return;
+  }
+  // A half-precision cache: widen the keys and values each segment can see (its slot's first
+  // last-position + 1 rows) into f32 and attend over that copy as slot 0.
+  const int64_t kv_row = shape.kv_width(), elem = static_cast<int64_t>(dtype_size(cache.dtype));
+  std::vector<float> k, v;
+  for (const AttentionSegment& seg : segments) {
+    const int64_t keys = int64_t{positions[seg.row + seg.rows - 1]} + 1;
+    const int64_t offset = seg.slot * cache.capacity * kv_row;
+    k.resize(static_cast<size_t>(keys * kv_row));
+    v.resize(k.size());
+    convert_to_f32(static_cast<const char*>(cache.k) + offset * elem, cache.dtype, k.size(),
+                   k.data());
+    convert_to_f32(static_cast<const char*>(cache.v) + offset * elem, cache.dtype, v.size(),
+                   v.data());
+    const AttentionSegment local{0, seg.row, seg.rows};
+    attend_f32(qkv, shape, {&local, 1}, positions, {k.data(), v.data(), keys}, out);
+  }
 }
 
 }  // namespace tb::cpu::fast

@@ -9,6 +9,7 @@
 
 #include "harness/backend/cpu/fast_math.hpp"
 #include "harness/backend/cpu/kernels.hpp"
+#include "harness/backend/cpu/linear_half.hpp"
 
 namespace tb::cpu::fast {
 
@@ -17,29 +18,21 @@ namespace {
 constexpr int64_t kParallelMin = 1 << 14;
 }  // namespace
 
-void linear(const float* x, const float* w, const float* bias, float* y, int64_t m, int64_t n,
-            int64_t k, bool accumulate) {
-  float beta = accumulate ? 1.0f : 0.0f;
-  if (bias) {
-#pragma omp parallel for if (m * n > kParallelMin)
-    for (int64_t i = 0; i < m; ++i) {
-      float* row = y + i * n;
-      if (accumulate) {
-#pragma omp simd
-        for (int64_t j = 0; j < n; ++j) row[j] += bias[j];
-      } else {
-        std::copy(bias, bias + n, row);
-      }
-    }
-    beta = 1.0f;
+void linear(const float* x, Weight w, const float* bias, float* y, int64_t m, int64_t n, int64_t k,
+            int64_t ldy, bool accumulate) {
+  if (w.dtype != DType::F32) {
+    linear_half(x, w, bias, y, m, n, k, ldy, accumulate);
+    return;
   }
+  const float beta = apply_bias(bias, y, m, n, ldy, accumulate);
+  const auto* wf = static_cast<const float*>(w.data);
   const auto bm = static_cast<blasint>(m), bn = static_cast<blasint>(n);
   const auto bk = static_cast<blasint>(k);
   if (m == 1) {
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, bn, bk, 1.0f, w, bk, x, 1, beta, y, 1);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, bn, bk, 1.0f, wf, bk, x, 1, beta, y, 1);
   } else {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bm, bn, bk, 1.0f, x, bk, w, bk, beta, y,
-                bn);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bm, bn, bk, 1.0f, x, bk, wf, bk, beta, y,
+                static_cast<blasint>(ldy));
   }
 }
 
@@ -148,6 +141,52 @@ void log_softmax(const float* x, float* y, int64_t m, int64_t n) {
 #pragma omp simd
     for (int64_t j = 0; j < n; ++j) out[j] = row[j] - log_total;
   }
+}
+
+RowScores score_rows(const float* logits, int64_t rows, int64_t vocab,
+                     std::span<const int32_t> pairs) {
+  RowScores out;
+  out.argmax.resize(static_cast<size_t>(rows));
+  out.logsumexp.resize(static_cast<size_t>(rows));
+#pragma omp parallel for if (rows * vocab > kParallelMin)
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* row = logits + i * vocab;
+    float max_value = -INFINITY;
+#pragma omp simd reduction(max : max_value)
+    for (int64_t v = 0; v < vocab; ++v) max_value = std::max(max_value, row[v]);
+    int64_t best = 0;
+    while (best + 1 < vocab && !(row[best] == max_value)) ++best;
+    // f32 exponentials (vectorised), summed in double: the normaliser of a 32000-entry row is
+    // then as exact as the reference's.
+    double total = 0.0;
+#pragma omp simd reduction(+ : total)
+    for (int64_t v = 0; v < vocab; ++v) total += static_cast<double>(fast_exp(row[v] - max_value));
+    out.argmax[static_cast<size_t>(i)] = static_cast<int32_t>(best);
+    out.logsumexp[static_cast<size_t>(i)] = static_cast<float>(max_value + std::log(total));
+  }
+  for (size_t p = 0; p < pairs.size(); p += 2) {
+    out.values.push_back(logits[int64_t{pairs[p]} * vocab + pairs[p + 1]]);
+  }
+  return out;
+}
+
+TopK top_k(const float* logits, int64_t rows, int64_t vocab, int k) {
+  TopK out;
+  out.k = k;
+  out.logsumexp = score_rows(logits, rows, vocab, {}).logsumexp;
+  std::vector<int32_t> order(static_cast<size_t>(vocab));
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* row = logits + i * vocab;
+    for (int64_t v = 0; v < vocab; ++v) order[static_cast<size_t>(v)] = static_cast<int32_t>(v);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
+      return row[a] > row[b] || (row[a] == row[b] && a < b);
+    });
+    for (int j = 0; j < k; ++j) {
+      out.indices.push_back(order[static_cast<size_t>(j)]);
+      out.values.push_back(row[order[static_cast<size_t>(j)]]);
+    }
+  }
+  return out;
 }
 
 }  // namespace tb::cpu::fast

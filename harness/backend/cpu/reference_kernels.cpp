@@ -8,13 +8,16 @@
 
 namespace tb::cpu::ref {
 
-void linear(const float* x, const float* w, const float* bias, float* y, int64_t m, int64_t n,
-            int64_t k, bool accumulate) {
+void linear(const float* x, Weight w, const float* bias, float* y, int64_t m, int64_t n, int64_t k,
+            int64_t ldy, bool accumulate) {
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       double sum = bias ? bias[j] : 0.0;
-      for (int64_t p = 0; p < k; ++p) sum += double{x[i * k + p]} * double{w[j * k + p]};
-      y[i * n + j] = static_cast<float>(accumulate ? y[i * n + j] + sum : sum);
+      for (int64_t p = 0; p < k; ++p) {
+        sum += double{x[i * k + p]} * double{widen(w.data, w.dtype, j * k + p)};
+      }
+      float& out = y[i * ldy + j];
+      out = static_cast<float>(accumulate ? out + sum : sum);
     }
   }
 }
@@ -73,8 +76,7 @@ void attention(const float* qkv, const AttentionShape& shape,
   const int group = shape.heads / shape.kv_heads;
   std::vector<double> scores;
   for (const AttentionSegment& seg : segments) {
-    const float* k_slot = cache.k + seg.slot * cache.capacity * kv_row;
-    const float* v_slot = cache.v + seg.slot * cache.capacity * kv_row;
+    const int64_t slot_base = seg.slot * cache.capacity * kv_row;
     for (int32_t r = seg.row; r < seg.row + seg.rows; ++r) {
       const int64_t keys = int64_t{positions[r]} + 1;
       scores.resize(static_cast<size_t>(keys));
@@ -83,9 +85,10 @@ void attention(const float* qkv, const AttentionShape& shape,
         const int64_t kv_offset = int64_t{h / group} * hd;
         double max_score = -INFINITY;
         for (int64_t t = 0; t < keys; ++t) {
-          const float* key = k_slot + t * kv_row + kv_offset;
+          const int64_t key = slot_base + t * kv_row + kv_offset;
           double dot = 0.0;
-          for (int64_t j = 0; j < hd; ++j) dot += double{q[j]} * key[j];
+          for (int64_t j = 0; j < hd; ++j)
+            dot += double{q[j]} * widen(cache.k, cache.dtype, key + j);
           scores[t] = dot * shape.scale;
           max_score = std::max(max_score, scores[t]);
         }
@@ -93,7 +96,9 @@ void attention(const float* qkv, const AttentionShape& shape,
         for (int64_t t = 0; t < keys; ++t) total += scores[t] = std::exp(scores[t] - max_score);
         for (int64_t j = 0; j < hd; ++j) {
           double sum = 0.0;
-          for (int64_t t = 0; t < keys; ++t) sum += scores[t] * v_slot[t * kv_row + kv_offset + j];
+          for (int64_t t = 0; t < keys; ++t) {
+            sum += scores[t] * widen(cache.v, cache.dtype, slot_base + t * kv_row + kv_offset + j);
+          }
           out[r * out_width + h * hd + j] = static_cast<float>(sum / total);
         }
       }
@@ -132,6 +137,45 @@ void log_softmax(const float* x, float* y, int64_t m, int64_t n) {
     const double log_total = std::log(total) + max_value;
     for (int64_t j = 0; j < n; ++j) y[i * n + j] = static_cast<float>(x[i * n + j] - log_total);
   }
+}
+
+RowScores score_rows(const float* logits, int64_t rows, int64_t vocab,
+                     std::span<const int32_t> pairs) {
+  RowScores out;
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* row = logits + i * vocab;
+    int64_t best = 0;
+    for (int64_t v = 1; v < vocab; ++v) {
+      if (row[v] > row[best]) best = v;
+    }
+    double total = 0.0;
+    for (int64_t v = 0; v < vocab; ++v) total += std::exp(double{row[v]} - row[best]);
+    out.argmax.push_back(static_cast<int32_t>(best));
+    out.logsumexp.push_back(static_cast<float>(row[best] + std::log(total)));
+  }
+  for (size_t p = 0; p < pairs.size(); p += 2) {
+    out.values.push_back(logits[int64_t{pairs[p]} * vocab + pairs[p + 1]]);
+  }
+  return out;
+}
+
+TopK top_k(const float* logits, int64_t rows, int64_t vocab, int k) {
+  TopK out;
+  out.k = k;
+  const RowScores stats = score_rows(logits, rows, vocab, {});
+  out.logsumexp = stats.logsumexp;
+  std::vector<int32_t> order(static_cast<size_t>(vocab));
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* row = logits + i * vocab;
+    for (int64_t v = 0; v < vocab; ++v) order[v] = static_cast<int32_t>(v);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+    for (int j = 0; j < k; ++j) {
+      out.indices.push_back(order[j]);
+      out.values.push_back(row[order[j]]);
+    }
+  }
+  return out;
 }
 
 }  // namespace tb::cpu::ref
