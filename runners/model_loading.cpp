@@ -1,6 +1,7 @@
 #include "runners/model_loading.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <thread>
 
 #include "harness/core/error.hpp"
@@ -18,6 +19,48 @@ DType parse_float_dtype(const std::string& flag, const std::string& value) {
                                          (flag == "--dtype" ? " (or auto)" : ""));
   }
   return *dtype;
+}
+
+// Bytes of host memory the kernel says are available (MemAvailable), or -1 when unknown.
+int64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return -1;
+}
+
+// What can be refused before any weight is touched: a tokenizer whose ids the checkpoint's
+// embedding cannot hold, and a context window whose KV cache alone exceeds the memory there is.
+void check_model_fits(const Checkpoint& checkpoint, const Tokenizer& tokenizer,
+                      const ModelOptions& options, const ModelPrecision& precision, Device device) {
+  const ModelConfig& c = checkpoint.config();
+  const std::string config_file = (checkpoint.dir() / "config.json").string();
+  if (tokenizer.vocab_size() > c.vocab_size) {
+    throw Error(ErrorKind::BadInput, config_file + ": vocab_size " + std::to_string(c.vocab_size) +
+                                         " but the tokenizer (" + tokenizer.kind() + ") has " +
+                                         std::to_string(tokenizer.vocab_size()) +
+                                         " tokens: the tokenizer and the checkpoint disagree");
+  }
+  const int64_t window =
+      options.lm.context_window > 0 ? options.lm.context_window : c.max_positions;
+  const int64_t per_position = 2 * c.num_layers * c.num_kv_heads * c.head_dim *
+                               static_cast<int64_t>(dtype_size(precision.kv_cache));
+  const int64_t available = device == Device::Cpu ? available_memory_bytes() : -1;
+  if (available > 0 && window > 0 && per_position > 0 && window > available / per_position) {
+    const std::string field =
+        options.lm.context_window > 0
+            ? std::string("--context ") + std::to_string(window)
+            : config_file + ": max_position_embeddings " + std::to_string(window);
+    throw Error(ErrorKind::BadInput,
+                field + ": one sequence's KV cache would need " +
+                    std::to_string(window * (per_position / 1024) / (1024 * 1024)) +
+                    " GiB, more than the " + std::to_string(available / (int64_t{1} << 30)) +
+                    " GiB available; pass a smaller --context");
+  }
 }
 
 }  // namespace
@@ -51,6 +94,7 @@ LoadedModel load_language_model(const ModelOptions& options) {
   loaded.checkpoint = std::make_unique<Checkpoint>(Checkpoint::open(options.dir));
   std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.dir);
   loaded.backend = make_backend(options.device, threads);
+  check_model_fits(*loaded.checkpoint, *tokenizer, options, precision, loaded.backend->device());
   std::unique_ptr<Model> model = load_model(*loaded.checkpoint, *loaded.backend, precision);
   loaded.lm = std::make_unique<LanguageModel>(std::move(model), std::move(tokenizer), options.lm);
   return loaded;

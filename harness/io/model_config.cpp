@@ -195,6 +195,7 @@ ModelConfig load_model_config(const std::filesystem::path& path) {
   c.eos_token_id = f.token_id("eos_token_id");
   // Recent transformers write "dtype" instead of "torch_dtype".
   c.torch_dtype = f.string("torch_dtype", f.string("dtype", ""));
+  c.source = file;
   return c;
 }
 

@@ -26,6 +26,7 @@ struct ModelConfig {
   int64_t bos_token_id = -1;  // -1 when config.json has none
   int64_t eos_token_id = -1;
   std::string torch_dtype;  // informational only; the tensors' own dtypes are authoritative
+  std::string source;       // the config.json it was read from ("" for configs made in code)
 };
 
 // Parses and validates `path` (a config.json). Throws tb::Error (BadInput/Unsupported) naming

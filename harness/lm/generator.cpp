@@ -9,6 +9,7 @@
 #include "harness/backend/backend.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/timer.hpp"
+#include "harness/lm/shared_prefix_scorer.hpp"
 
 namespace tb {
 
@@ -235,7 +236,10 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
       need_rows = need_rows || s.candidates == 0;
     }
     TopK top;
-    if (fetch > 0) top = model_.backend().top_k(device_logits, fetch);
+    if (fetch > 0) {
+      top = model_.backend().top_k(device_logits, fetch);
+      check_finite(top.logsumexp, model_.config());
+    }
     for (Sequence& s : live) {
       if (!s.wants_row || s.candidates <= 1) continue;
       const int k = requests[s.request].params.top_k;
@@ -250,6 +254,9 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
       Tensor host =
           Tensor::view(logits.data(), device_logits.shape(), DType::F32, Device::Cpu, nullptr);
       model_.backend().download(device_logits, host);
+      for (float v : logits) {
+        if (std::isnan(v)) check_finite({v}, model_.config());
+      }
     }
 
     for (auto it = live.begin(); it != live.end();) {

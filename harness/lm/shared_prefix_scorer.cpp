@@ -46,6 +46,20 @@ struct Lane {
 
 }  // namespace
 
+// NaN or infinite logits mean the weights or the config (rope_theta, norm eps) are broken; a
+// perplexity of nan must never be stored.
+void check_finite(const std::vector<float>& logsumexp, const ModelConfig& config) {
+  for (float v : logsumexp) {
+    if (!std::isfinite(v)) {
+      throw Error(ErrorKind::BadInput,
+                  (config.source.empty() ? std::string("model") : config.source) +
+                      ": the forward pass gave non-finite logits: the checkpoint's weights hold "
+                      "NaN or infinity, or a value here (rope_theta, the norm epsilon) is out of "
+                      "range");
+    }
+  }
+}
+
 SharedPrefixScorer::SharedPrefixScorer(Model& model, int window, int max_batch_tokens,
                                        bool share_prefixes)
     : model_(model),
@@ -232,6 +246,7 @@ std::vector<TokenScores> SharedPrefixScorer::score(std::span<const ScoreRequest>
       }
     }
     const RowScores scores = model_.backend().score_rows(logits, pairs);
+    check_finite(scores.logsumexp, model_.config());
 
     row = 0;
     size_t pair = 0;

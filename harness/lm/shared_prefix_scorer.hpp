@@ -31,6 +31,10 @@ struct ScoringStats {
   int64_t requests = 0;
 };
 
+// Throws BadInput when a row's log-normaliser is NaN or infinite (broken weights or config),
+// naming the model's config.json.
+void check_finite(const std::vector<float>& logsumexp, const ModelConfig& config);
+
 class SharedPrefixScorer {
  public:
   // `window`: longest input; `max_batch_tokens`: tokens per forward call (at least one lane's).

@@ -43,7 +43,10 @@ std::unique_ptr<Model> build(const ModelConfig& config, const WeightSource& weig
 
 std::unique_ptr<Model> load_model(const Checkpoint& checkpoint, Backend& backend,
                                   ModelPrecision precision) {
-  return build(checkpoint.config(), CheckpointWeights(checkpoint), backend, precision);
+  const CheckpointWeights weights(checkpoint);
+  std::unique_ptr<Model> model = build(checkpoint.config(), weights, backend, precision);
+  weights.check_all_used(checkpoint.config().tie_word_embeddings);
+  return model;
 }
 
 std::unique_ptr<Model> make_model(const ModelConfig& config,

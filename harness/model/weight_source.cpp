@@ -16,7 +16,28 @@ bool CheckpointWeights::has(const std::string& name) const {
 }
 
 Tensor CheckpointWeights::load(const std::string& name, const Shape& shape) const {
+  used_.insert(name);
   return checkpoint_.view(name, shape);
+}
+
+void CheckpointWeights::check_all_used(bool tied_head) const {
+  auto ignorable = [&](const std::string& name) {
+    for (const char* suffix : {".attn.bias", ".attn.masked_bias", "rotary_emb.inv_freq"}) {
+      const std::string_view s(suffix);
+      if (name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+        return true;
+      }
+    }
+    return tied_head && name == "lm_head.weight";
+  };
+  for (const std::string& name : checkpoint_.names()) {
+    if (used_.count(name) || ignorable(name)) continue;
+    throw Error(ErrorKind::BadInput,
+                (checkpoint_.dir() / "config.json").string() + ": tensor " + name +
+                    " of the checkpoint is not part of the model config.json describes (" +
+                    std::to_string(checkpoint_.config().num_layers) +
+                    " layers, num_hidden_layers); refusing to ignore weights");
+  }
 }
 
 Tensor HostWeights::load(const std::string& name, const Shape& shape) const {

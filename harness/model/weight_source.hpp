@@ -5,6 +5,7 @@
 // WeightLoader then places each on the backend in the dtype the run asks for.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "harness/backend/backend.hpp"
@@ -30,9 +31,15 @@ class CheckpointWeights final : public WeightSource {
   explicit CheckpointWeights(const Checkpoint& checkpoint) : checkpoint_(checkpoint) {}
   bool has(const std::string& name) const override;
   Tensor load(const std::string& name, const Shape& shape) const override;
+  // Throws BadInput naming the first tensor of the checkpoint no builder asked for (a config
+  // that declares fewer layers than the checkpoint holds, or another architecture's weights);
+  // buffers that carry no parameters (GPT-2's causal-mask attn.bias, rotary inv_freq) and a
+  // tied head's copy are allowed.
+  void check_all_used(bool tied_head) const;
 
  private:
   const Checkpoint& checkpoint_;
+  mutable std::set<std::string> used_;
 };
 
 class HostWeights final : public WeightSource {

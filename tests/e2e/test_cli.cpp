@@ -156,6 +156,39 @@ TEST_CASE("bad input: one line naming the file and the field, exit code 2") {
          write_file(d.path / "config.json", config.dump());
        },
        {"config.json", "model_type", "mamba"}},
+      {"config with fewer layers than the checkpoint holds",
+       [](const ModelDir& d) {
+         auto config = nlohmann::json::parse(read_file(d.path / "config.json"));
+         config["num_hidden_layers"] = 1;
+         write_file(d.path / "config.json", config.dump());
+       },
+       {"config.json", "model.layers.1.", "num_hidden_layers"}},
+      {"tokenizer larger than the checkpoint's vocabulary",
+       [](const ModelDir& d) {
+         auto config = nlohmann::json::parse(read_file(d.path / "config.json"));
+         config["vocab_size"] = 10;
+         write_file(d.path / "config.json", config.dump());
+       },
+       {"config.json", "vocab_size", "disagree"}},
+      {"a context window whose KV cache exceeds memory",
+       [](const ModelDir& d) {
+         auto config = nlohmann::json::parse(read_file(d.path / "config.json"));
+         config["max_position_embeddings"] = 1 << 28;
+         write_file(d.path / "config.json", config.dump());
+       },
+       {"config.json", "max_position_embeddings", "GiB"}},
+      {"NaN weights",
+       [](const ModelDir& d) {
+         std::string b = read_file(d.weights());
+         uint64_t length;
+         std::memcpy(&length, b.data(), 8);
+         const auto header = nlohmann::json::parse(b.substr(8, length));
+         const auto begin = header["model.norm.weight"]["data_offsets"][0].get<size_t>();
+         const uint32_t nan = 0x7fc00000u;
+         std::memcpy(b.data() + 8 + length + begin, &nan, 4);
+         write_file(d.weights(), b);
+       },
+       {"config.json", "non-finite"}},
       {"malformed tokenizer.json",
        [](const ModelDir& d) { write_file(d.path / "tokenizer.json", R"({"model": {"type": )"); },
        {"tokenizer.json"}},
