@@ -1,7 +1,8 @@
 #pragma once
 // A Hugging Face checkpoint directory: config.json plus safetensors weights, single file
-// (model.safetensors) or sharded (model.safetensors.index.json). Files are mmap'd; tensors
-// are views into the mapping and stay valid while the Checkpoint lives.
+// (model.safetensors) or sharded (model.safetensors.index.json), or else torch.save weights
+// (pytorch_model.bin or pytorch_model.bin.index.json). Files are mmap'd; tensors are views
+// into the mapping and stay valid while the Checkpoint lives.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "harness/core/tensor.hpp"
 #include "harness/io/model_config.hpp"
 #include "harness/io/safetensors_file.hpp"  // TensorInfo
+#include "harness/io/torch_checkpoint_file.hpp"
 
 namespace tb {
 
@@ -47,6 +49,7 @@ class Checkpoint {
   std::map<std::string, TensorInfo> tensors_;
   std::map<std::string, UnsupportedTensor> unsupported_;
   std::vector<std::shared_ptr<const SafetensorsFile>> files_;  // keeps the mappings alive
+  std::vector<std::shared_ptr<const TorchCheckpointFile>> torch_files_;
 };
 
 }  // namespace tb
