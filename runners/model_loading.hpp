@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness/backend/backend.hpp"
 #include "harness/io/checkpoint.hpp"
@@ -13,7 +14,8 @@ namespace tb {
 struct ModelOptions {
   std::filesystem::path dir;
   std::string device = "auto";
-  int threads = 0;  // 0: every core
+  int threads = 0;                              // 0: every core
+  std::string newline_symbol;  // "\n" in the vocabulary (MuPT's "<n>"); "": tokenizer_config.json
   LanguageModelOptions lm;
 };
 
