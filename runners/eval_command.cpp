@@ -349,6 +349,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)");
   cmd->add_option("--context", args->model.lm.context_window,
                   "Context window in tokens (0: the model's maximum)");
+  cmd->add_option("--adapter", args->model.adapters,
+                  "PEFT LoRA adapter directory merged into the model (repeatable, in order)");
   cmd->add_option("--newline-symbol", args->model.newline_symbol,
                   "The vocabulary's symbol for a newline, e.g. MuPT's <n> (default: "
                   "tokenizer_config.json newline_symbol)");

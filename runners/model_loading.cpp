@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "harness/model/lora_merge.hpp"
 #include "harness/model/model.hpp"
 #include "harness/tokenizer/newline_symbol.hpp"
 #include "harness/tokenizer/tokenizer.hpp"
@@ -14,6 +15,7 @@ LoadedModel load_language_model(const ModelOptions& options) {
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   loaded.checkpoint = std::make_unique<Checkpoint>(Checkpoint::open(options.dir));
+  merge_lora_adapters(*loaded.checkpoint, options.adapters);
   std::unique_ptr<Tokenizer> tokenizer =
       apply_newline_symbol(load_tokenizer(options.dir), options.dir, options.newline_symbol);
   loaded.backend = make_backend(options.device, threads);

@@ -15,6 +15,7 @@ struct ModelOptions {
   std::filesystem::path dir;
   std::string device = "auto";
   int threads = 0;                              // 0: every core
+  std::vector<std::filesystem::path> adapters;  // PEFT LoRA adapter directories, merged in order
   std::string newline_symbol;  // "\n" in the vocabulary (MuPT's "<n>"); "": tokenizer_config.json
   LanguageModelOptions lm;
 };

@@ -97,6 +97,8 @@ void add_score_command(CLI::App& app) {
                   "Context window in tokens (0: the model's maximum)");
   cmd->add_option("--stride", args->model.lm.rolling_stride,
                   "Rolling-window stride in tokens (0: the window, as lm-eval)");
+  cmd->add_option("--adapter", args->model.adapters,
+                  "PEFT LoRA adapter directory merged into the model (repeatable, in order)");
   cmd->add_option("--newline-symbol", args->model.newline_symbol,
                   "The vocabulary's symbol for a newline, e.g. MuPT's <n> (default: "
                   "tokenizer_config.json newline_symbol)");

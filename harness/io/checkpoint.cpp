@@ -229,9 +229,25 @@ std::string Checkpoint::content_hash() const {
     const ZipArchive& zip = file->archive();
     add(zip.path(), zip.file_size(), file->pickle_bytes(), zip.file_data(), zip.file_size());
   }
+  for (const std::string& identity : identities_)
+    hash = fnv1a(hash, identity.data(), identity.size() + 1);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
   return hex;
+}
+
+void Checkpoint::replace_with_f32(const std::string& name, std::vector<float> values) {
+  const auto it = tensors_.find(name);
+  if (it == tensors_.end()) tensor(name);  // throws: missing or of an unsupported dtype
+  TensorInfo& info = it->second;
+  if (values.size() != static_cast<size_t>(shape_numel(info.shape))) {
+    throw Error(ErrorKind::Internal, "replace_with_f32: " + name + ": wrong element count");
+  }
+  auto owned = std::make_shared<const std::vector<float>>(std::move(values));
+  info.dtype = DType::F32;
+  info.data = reinterpret_cast<const std::byte*>(owned->data());
+  info.nbytes = owned->size() * sizeof(float);
+  owned_.push_back(std::move(owned));
 }
 
 }  // namespace tb

@@ -43,6 +43,13 @@ class Checkpoint {
   // header or, with high probability, the weights change. Depends on how the files are sharded.
   std::string content_hash() const;
 
+  // Replaces tensor `name` (kept shape) by f32 values this Checkpoint owns from now on: how an
+  // adapter merge (harness/model/lora_merge.hpp) presents merged weights to the model builders.
+  void replace_with_f32(const std::string& name, std::vector<float> values);
+  // Adds a component to content_hash() (an adapter's content hash), so that a run's identity
+  // follows it; a Checkpoint without any hashes as before.
+  void add_identity(const std::string& identity) { identities_.push_back(identity); }
+
  private:
   std::filesystem::path dir_;
   ModelConfig config_;
@@ -50,6 +57,8 @@ class Checkpoint {
   std::map<std::string, UnsupportedTensor> unsupported_;
   std::vector<std::shared_ptr<const SafetensorsFile>> files_;  // keeps the mappings alive
   std::vector<std::shared_ptr<const TorchCheckpointFile>> torch_files_;
+  std::vector<std::shared_ptr<const std::vector<float>>> owned_;  // replaced tensors' data
+  std::vector<std::string> identities_;
 };
 
 }  // namespace tb
