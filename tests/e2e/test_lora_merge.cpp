@@ -1,14 +1,16 @@
-// PEFT LoRA adapters on tiny-abc-llama (tools/make_lora_adapters.py, CTest fixture
-// lora_adapters): tunebench's merged load scores as the PyTorch reference that applies the
-// adapter unmerged, on the fly, within 1e-4 per token; rsLoRA scaling, a regex target_modules and
-// modules_to_save included; unsupported PEFT variants are exit 2 naming the field.
+// PEFT LoRA adapters on tiny-abc-llama and tiny-mmm-gpt2 (tools/make_lora_adapters.py, CTest
+// fixture lora_adapters): tunebench's merged load scores as the PyTorch reference that applies
+// the adapter unmerged, on the fly, within 1e-4 per token; rsLoRA scaling, a regex
+// target_modules, modules_to_save and GPT-2's fan_in_fan_out included; unsupported PEFT variants
+// are exit 2 naming the field.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <set>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "harness/backend/cpu/cpu_backend.hpp"
 #include "harness/io/checkpoint.hpp"
@@ -83,29 +85,40 @@ TEST_CASE("LoRA: the merged load scores as the unmerged PyTorch reference within
   if (!have_fixture()) return;
   std::ifstream in(adapters() / "reference.json");
   const auto ref = nlohmann::json::parse(in);
-  const auto seqs = ref.at("sequences").get<std::vector<std::vector<int32_t>>>();
-  const Checkpoint base = Checkpoint::open(base_dir());
-  const auto base_lp = logprobs(base, seqs);
-  CHECK(max_diff(base_lp, ref.at("base").get<std::vector<std::vector<double>>>()) < 1e-4);
-  std::set<std::string> hashes{base.content_hash()};
-  for (const std::string name : {"plain", "rslora"}) {
-    CAPTURE(name);
-    Checkpoint ckpt = Checkpoint::open(base_dir());
-    const auto reports = merge_lora_adapters(ckpt, {adapters() / name});
-    REQUIRE(reports.size() == 1);
-    CHECK(reports[0].merged == 12);  // 6 layers x 2 modules
-    CHECK(reports[0].replaced == (name == "rslora" ? 1 : 0));
-    CHECK(reports[0].scaling == doctest::Approx(name == "rslora" ? 8.0 / 2.0 : 16.0 / 8.0));
-    const auto expected = ref.at("adapters").at(name).get<std::vector<std::vector<double>>>();
-    const auto got = logprobs(ckpt, seqs);
-    const double worst = max_diff(got, expected);
-    MESSAGE(name << ": max |log-prob - unmerged PyTorch| = " << worst
-                 << "; against the base: " << max_diff(got, base_lp));
-    CHECK(worst < 1e-4);
-    CHECK(max_diff(got, base_lp) > 0.1);  // the adapter matters
-    hashes.insert(ckpt.content_hash());
+  // Modules merged per adapter: 6 LLaMA layers x 2, 4 GPT-2 layers x 2 (c_attn, c_fc).
+  const std::map<std::string, int> merged = {{"plain", 12}, {"rslora", 12}, {"gpt2-conv1d", 8}};
+  const std::map<std::string, double> scaling = {
+      {"plain", 16.0 / 8.0}, {"rslora", 8.0 / std::sqrt(4.0)}, {"gpt2-conv1d", 8.0 / 4.0}};
+  int checked = 0;
+  for (const auto& model : ref.at("models")) {
+    const fs::path dir = test::source_dir() / model.at("base_dir").get<std::string>();
+    CAPTURE(dir);
+    const auto seqs = model.at("sequences").get<std::vector<std::vector<int32_t>>>();
+    const Checkpoint base = Checkpoint::open(dir);
+    const auto base_lp = logprobs(base, seqs);
+    CHECK(max_diff(base_lp, model.at("base").get<std::vector<std::vector<double>>>()) < 1e-4);
+    std::set<std::string> hashes{base.content_hash()};
+    for (const auto& [name, expected_json] : model.at("adapters").items()) {
+      CAPTURE(name);
+      Checkpoint ckpt = Checkpoint::open(dir);
+      const auto reports = merge_lora_adapters(ckpt, {adapters() / name});
+      REQUIRE(reports.size() == 1);
+      CHECK(reports[0].merged == merged.at(name));
+      CHECK(reports[0].replaced == (name == "rslora" ? 1 : 0));  // modules_to_save lm_head
+      CHECK(reports[0].scaling == doctest::Approx(scaling.at(name)));
+      const auto expected = expected_json.get<std::vector<std::vector<double>>>();
+      const auto got = logprobs(ckpt, seqs);
+      const double worst = max_diff(got, expected);
+      MESSAGE(name << ": max |log-prob - unmerged PyTorch| = " << worst
+                   << "; against the base: " << max_diff(got, base_lp));
+      CHECK(worst < 1e-4);
+      CHECK(max_diff(got, base_lp) > 0.1);  // the adapter matters
+      hashes.insert(ckpt.content_hash());
+      ++checked;
+    }
+    CHECK(hashes.size() == model.at("adapters").size() + 1);  // the adapter is in the identity
   }
-  CHECK(hashes.size() == 3);  // the adapter is part of the run's identity
+  CHECK(checked == 3);
 }
 
 TEST_CASE("LoRA: --adapter on the command line; other PEFT types and DoRA are exit 2") {

@@ -191,8 +191,8 @@ TEST_CASE("torch file: inconsistent storages, views and containers are refused b
                {"state dict", "must be a dict of tensors, found list"});
   expect_error(open_with(pk::state_dict({}), "big"), ErrorKind::Unsupported, {"little-endian"});
   // A dict that contains itself (memo 0 is the top-level dict) ends, with a message.
-  expect_error(open_with(pk::state_dict({{"self", std::string("h\0", 2)}})),
-               ErrorKind::BadInput, {"state dict", "nested more than 32 deep"});
+  expect_error(open_with(pk::state_dict({{"self", std::string("h\0", 2)}})), ErrorKind::BadInput,
+               {"state dict", "nested more than 32 deep"});
   write_zip(tmp / "plain.zip", {{"readme.txt", "hi"}});
   expect_error([&] { TorchCheckpointFile::open(tmp / "plain.zip"); }, ErrorKind::BadInput,
                {"plain.zip", "no <archive>/data.pkl"});
