@@ -346,6 +346,11 @@ void add_eval_command(CLI::App& app) {
   add_precision_options(*cmd, args->model);
   cmd->add_option("--context", args->model.lm.context_window,
                   "Context window in tokens (0: the model's maximum)");
+  cmd->add_option("--adapter", args->model.adapters,
+                  "PEFT LoRA adapter directory merged into the model (repeatable, in order)");
+  cmd->add_option("--newline-symbol", args->model.newline_symbol,
+                  "The vocabulary's symbol for a newline, e.g. MuPT's <n> (default: "
+                  "tokenizer_config.json newline_symbol)");
   cmd->add_option("--batch-tokens", args->model.lm.max_batch_tokens, "Tokens per forward call");
   cmd->add_option("--chunk-docs", args->chunk_docs, "Documents per stored chunk");
   cmd->add_option("--gen-batch", args->model.lm.generation_batch,

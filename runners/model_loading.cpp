@@ -5,7 +5,9 @@
 #include <thread>
 
 #include "harness/core/error.hpp"
+#include "harness/model/lora_merge.hpp"
 #include "harness/model/model.hpp"
+#include "harness/tokenizer/newline_symbol.hpp"
 #include "harness/tokenizer/tokenizer.hpp"
 
 namespace tb {
@@ -92,7 +94,9 @@ LoadedModel load_language_model(const ModelOptions& options) {
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const ModelPrecision precision = parse_precision(options);
   loaded.checkpoint = std::make_unique<Checkpoint>(Checkpoint::open(options.dir));
-  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.dir);
+  merge_lora_adapters(*loaded.checkpoint, options.adapters);
+  std::unique_ptr<Tokenizer> tokenizer =
+      apply_newline_symbol(load_tokenizer(options.dir), options.dir, options.newline_symbol);
   loaded.backend = make_backend(options.device, threads);
   check_model_fits(*loaded.checkpoint, *tokenizer, options, precision, loaded.backend->device());
   std::unique_ptr<Model> model = load_model(*loaded.checkpoint, *loaded.backend, precision);

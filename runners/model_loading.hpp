@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness/backend/backend.hpp"
 #include "harness/io/checkpoint.hpp"
@@ -18,9 +19,11 @@ namespace tb {
 struct ModelOptions {
   std::filesystem::path dir;
   std::string device = "auto";
-  int threads = 0;               // 0: every core
-  std::string dtype = "auto";    // --dtype: auto (the checkpoint's), f32, bf16, f16
-  std::string kv_dtype = "f32";  // --kv-dtype: f32, bf16, f16
+  int threads = 0;                              // 0: every core
+  std::string dtype = "auto";                   // --dtype: auto (the checkpoint's), f32, bf16, f16
+  std::string kv_dtype = "f32";                 // --kv-dtype: f32, bf16, f16
+  std::vector<std::filesystem::path> adapters;  // PEFT LoRA adapter directories, merged in order
+  std::string newline_symbol;  // "\n" in the vocabulary (MuPT's "<n>"); "": tokenizer_config.json
   LanguageModelOptions lm;
 };
 

@@ -98,6 +98,11 @@ void add_score_command(CLI::App& app) {
                   "Context window in tokens (0: the model's maximum)");
   cmd->add_option("--stride", args->model.lm.rolling_stride,
                   "Rolling-window stride in tokens (0: the window, as lm-eval)");
+  cmd->add_option("--adapter", args->model.adapters,
+                  "PEFT LoRA adapter directory merged into the model (repeatable, in order)");
+  cmd->add_option("--newline-symbol", args->model.newline_symbol,
+                  "The vocabulary's symbol for a newline, e.g. MuPT's <n> (default: "
+                  "tokenizer_config.json newline_symbol)");
   cmd->add_option("--batch-tokens", args->model.lm.max_batch_tokens, "Tokens per forward call");
   cmd->add_flag("--eos", args->model.lm.score_eos, "Also score an EOS token after each text");
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");

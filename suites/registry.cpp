@@ -7,7 +7,9 @@
 #include "suites/abc_gen_suite.hpp"
 #include "suites/abc_ppl_suite.hpp"
 #include "suites/mmlu_suite.hpp"
+#include "suites/mmm_gen_suite.hpp"
 #include "suites/mtb_suite.hpp"
+#include "suites/pvdt_gen_suite.hpp"
 
 namespace tb {
 
@@ -24,10 +26,9 @@ struct Kind {
 
 // The one list of suite kinds.
 constexpr Kind kKinds[] = {
-    {"mtb", suites::make_mtb_suite},
-    {"mmlu", suites::make_mmlu_suite},
-    {"abc-ppl", suites::make_abc_ppl_suite},
-    {"abc-gen", suites::make_abc_gen_suite},
+    {"mtb", suites::make_mtb_suite},         {"mmlu", suites::make_mmlu_suite},
+    {"abc-ppl", suites::make_abc_ppl_suite}, {"abc-gen", suites::make_abc_gen_suite},
+    {"mmm-gen", suites::make_mmm_gen_suite}, {"pvdt-gen", suites::make_pvdt_gen_suite},
 };
 
 }  // namespace

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libfmt-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev libpcre2-dev
-  libopenblas-dev libopenblas0-pthread libsentencepiece-dev
+  libopenblas-dev libopenblas0-pthread libsentencepiece-dev libminizip-dev
   doctest-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--test" ]]; then

@@ -9,6 +9,7 @@
 
 #include "harness/core/error.hpp"
 #include "harness/io/json_file.hpp"
+#include "harness/io/torch_checkpoint_file.hpp"
 
 namespace tb {
 namespace {
@@ -17,6 +18,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
+constexpr const char* kTorchFile = "pytorch_model.bin";
+constexpr const char* kTorchIndexFile = "pytorch_model.bin.index.json";
 
 // Shard names come from a file we do not trust: keep them inside the checkpoint directory.
 fs::path shard_path(const fs::path& dir, const std::string& index_file, const std::string& tensor,
@@ -32,10 +35,10 @@ fs::path shard_path(const fs::path& dir, const std::string& index_file, const st
   return dir / relative;
 }
 
-// The shards of an index, each opened once, and the tensor -> shard map it declares.
-std::vector<std::shared_ptr<const SafetensorsFile>> open_index(
-    const fs::path& dir, std::map<std::string, std::string>& shard_of) {
-  const fs::path index_path = dir / kIndexFile;
+// The shards an index names, each once (with a tensor it holds, for messages), and the tensor ->
+// shard map it declares.
+std::vector<std::pair<fs::path, std::string>> read_index(
+    const fs::path& dir, const fs::path& index_path, std::map<std::string, std::string>& shard_of) {
   const std::string index_file = index_path.string();
   const nlohmann::json index = read_json_file(index_path);
   const auto map_it = index.find("weight_map");
@@ -46,7 +49,7 @@ std::vector<std::shared_ptr<const SafetensorsFile>> open_index(
   }
   if (map_it->empty()) throw bad_input(index_file, "weight_map", "is empty");
 
-  std::map<std::string, std::shared_ptr<const SafetensorsFile>> shards;
+  std::map<std::string, std::pair<fs::path, std::string>> shards;
   for (const auto& [tensor, shard] : map_it->items()) {
     if (!shard.is_string()) {
       throw bad_input(index_file, "weight_map." + printable_name(tensor),
@@ -55,18 +58,23 @@ std::vector<std::shared_ptr<const SafetensorsFile>> open_index(
     const std::string shard_name = shard.get<std::string>();
     shard_of[tensor] = shard_name;
     if (shards.count(shard_name)) continue;
-    const fs::path path = shard_path(dir, index_file, tensor, shard_name);
-    try {
-      shards[shard_name] = SafetensorsFile::open(path);
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::Io) throw;
-      throw Error(ErrorKind::Io, std::string(e.what()) + " (shard of tensor " +
-                                     printable_name(tensor) + " in " + index_file + ")");
-    }
+    shards[shard_name] = {shard_path(dir, index_file, tensor, shard_name), tensor};
   }
-  std::vector<std::shared_ptr<const SafetensorsFile>> files;
-  for (auto& [name, file] : shards) files.push_back(std::move(file));
-  return files;
+  std::vector<std::pair<fs::path, std::string>> out;
+  for (auto& [name, shard] : shards) out.push_back(std::move(shard));
+  return out;
+}
+
+// Opens one shard; a missing or unreadable one names the index that lists it.
+template <typename Open>
+auto open_shard(const fs::path& path, const std::string& tensor, const fs::path& index, Open open) {
+  try {
+    return open(path);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Io) throw;
+    throw Error(ErrorKind::Io, std::string(e.what()) + " (shard of tensor " +
+                                   printable_name(tensor) + " in " + index.string() + ")");
+  }
 }
 
 uint64_t fnv1a(uint64_t hash, const void* data, size_t size) {
@@ -91,23 +99,31 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
   ckpt.dir_ = dir;
   ckpt.config_ = load_model_config(dir / "config.json");
 
-  // Same preference as transformers: the single file first, then the sharded index.
+  // Same preference as transformers: safetensors first, each as a single file, then sharded.
   std::map<std::string, std::string> shard_of;  // from the index, empty for a single file
+  fs::path index_path;
   if (fs::exists(dir / kSingleFile, ec)) {
     ckpt.files_.push_back(SafetensorsFile::open(dir / kSingleFile));
   } else if (fs::exists(dir / kIndexFile, ec)) {
-    ckpt.files_ = open_index(dir, shard_of);
-  } else if (fs::exists(dir / "pytorch_model.bin", ec) ||
-             fs::exists(dir / "pytorch_model.bin.index.json", ec)) {
-    throw Error(ErrorKind::Unsupported,
-                dir.string() +
-                    ": pytorch_model.bin checkpoints are not supported; convert them "
-                    "to safetensors");
+    index_path = dir / kIndexFile;
+    for (const auto& [path, tensor] : read_index(dir, index_path, shard_of)) {
+      ckpt.files_.push_back(open_shard(path, tensor, index_path, SafetensorsFile::open));
+    }
+  } else if (fs::exists(dir / kTorchFile, ec)) {
+    ckpt.torch_files_.push_back(TorchCheckpointFile::open(dir / kTorchFile));
+  } else if (fs::exists(dir / kTorchIndexFile, ec)) {
+    index_path = dir / kTorchIndexFile;
+    for (const auto& [path, tensor] : read_index(dir, index_path, shard_of)) {
+      ckpt.torch_files_.push_back(open_shard(path, tensor, index_path, [](const fs::path& p) {
+        return TorchCheckpointFile::open(p);
+      }));
+    }
   } else {
-    throw Error(ErrorKind::Io, dir.string() + ": no " + kSingleFile + " or " + kIndexFile);
+    throw Error(ErrorKind::Io, dir.string() + ": no " + kSingleFile + ", " + kIndexFile + ", " +
+                                   kTorchFile + " or " + kTorchIndexFile);
   }
 
-  const std::string index_file = (dir / kIndexFile).string();
+  const std::string index_file = index_path.string();
   std::map<std::string, std::string> file_of;  // tensor -> file that holds it
   auto claim = [&](const std::string& name, const std::string& file) {
     const auto [it, inserted] = file_of.emplace(name, file);
@@ -127,7 +143,7 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
       }
     }
   };
-  for (const auto& file : ckpt.files_) {
+  auto add = [&](const auto& file) {
     for (const TensorInfo& info : file->tensors()) {
       claim(info.name, info.file);
       ckpt.tensors_.emplace(info.name, info);
@@ -136,7 +152,9 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
       claim(info.name, info.file);
       ckpt.unsupported_.emplace(info.name, info);
     }
-  }
+  };
+  for (const auto& file : ckpt.files_) add(file);
+  for (const auto& file : ckpt.torch_files_) add(file);
   for (const auto& [name, shard] : shard_of) {
     if (!file_of.count(name)) {
       throw bad_input(
@@ -205,26 +223,48 @@ std::string Checkpoint::content_hash() const {
   constexpr size_t kBlock = 64 * 1024;
   constexpr size_t kBlocks = 256;
   uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
-  for (const auto& file : files_) {
-    const std::string name = file->path().filename().string();
-    const uint64_t size = file->file_size();
+  // Per file: its name, size and header (a torch file's pickle), then its data sampled.
+  auto add = [&](const fs::path& path, uint64_t size, std::string_view header,
+                 const std::byte* data, size_t data_size) {
+    const std::string name = path.filename().string();
     hash = fnv1a(hash, name.data(), name.size() + 1);  // with the NUL as a separator
     hash = fnv1a(hash, &size, sizeof size);
-    hash = fnv1a(hash, file->header().data(), file->header().size());
-    const std::byte* data = file->data_section();
-    const size_t data_size = file->data_size();
+    hash = fnv1a(hash, header.data(), header.size());
     if (data_size <= kBlock * kBlocks) {
       hash = fnv1a(hash, data, data_size);
-      continue;
+      return;
     }
     // Fixed stride: the same blocks for the same file size, wherever the file lives.
     const size_t stride = data_size / kBlocks;
     for (size_t i = 0; i < kBlocks; ++i) hash = fnv1a(hash, data + i * stride, kBlock);
     hash = fnv1a(hash, data + data_size - kBlock, kBlock);
+  };
+  for (const auto& file : files_) {
+    add(file->path(), file->file_size(), file->header(), file->data_section(), file->data_size());
   }
+  for (const auto& file : torch_files_) {
+    const ZipArchive& zip = file->archive();
+    add(zip.path(), zip.file_size(), file->pickle_bytes(), zip.file_data(), zip.file_size());
+  }
+  for (const std::string& identity : identities_)
+    hash = fnv1a(hash, identity.data(), identity.size() + 1);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
   return hex;
+}
+
+void Checkpoint::replace_with_f32(const std::string& name, std::vector<float> values) {
+  const auto it = tensors_.find(name);
+  if (it == tensors_.end()) tensor(name);  // throws: missing or of an unsupported dtype
+  TensorInfo& info = it->second;
+  if (values.size() != static_cast<size_t>(shape_numel(info.shape))) {
+    throw Error(ErrorKind::Internal, "replace_with_f32: " + name + ": wrong element count");
+  }
+  auto owned = std::make_shared<const std::vector<float>>(std::move(values));
+  info.dtype = DType::F32;
+  info.data = reinterpret_cast<const std::byte*>(owned->data());
+  info.nbytes = owned->size() * sizeof(float);
+  owned_.push_back(std::move(owned));
 }
 
 }  // namespace tb

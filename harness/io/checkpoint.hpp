@@ -1,7 +1,8 @@
 #pragma once
 // A Hugging Face checkpoint directory: config.json plus safetensors weights, single file
-// (model.safetensors) or sharded (model.safetensors.index.json). Files are mmap'd; tensors
-// are views into the mapping and stay valid while the Checkpoint lives.
+// (model.safetensors) or sharded (model.safetensors.index.json), or else torch.save weights
+// (pytorch_model.bin or pytorch_model.bin.index.json). Files are mmap'd; tensors are views
+// into the mapping and stay valid while the Checkpoint lives.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "harness/core/tensor.hpp"
 #include "harness/io/model_config.hpp"
 #include "harness/io/safetensors_file.hpp"  // TensorInfo
+#include "harness/io/torch_checkpoint_file.hpp"
 
 namespace tb {
 
@@ -44,12 +46,22 @@ class Checkpoint {
   // header or, with high probability, the weights change. Depends on how the files are sharded.
   std::string content_hash() const;
 
+  // Replaces tensor `name` (kept shape) by f32 values this Checkpoint owns from now on: how an
+  // adapter merge (harness/model/lora_merge.hpp) presents merged weights to the model builders.
+  void replace_with_f32(const std::string& name, std::vector<float> values);
+  // Adds a component to content_hash() (an adapter's content hash), so that a run's identity
+  // follows it; a Checkpoint without any hashes as before.
+  void add_identity(const std::string& identity) { identities_.push_back(identity); }
+
  private:
   std::filesystem::path dir_;
   ModelConfig config_;
   std::map<std::string, TensorInfo> tensors_;
   std::map<std::string, UnsupportedTensor> unsupported_;
   std::vector<std::shared_ptr<const SafetensorsFile>> files_;  // keeps the mappings alive
+  std::vector<std::shared_ptr<const TorchCheckpointFile>> torch_files_;
+  std::vector<std::shared_ptr<const std::vector<float>>> owned_;  // replaced tensors' data
+  std::vector<std::string> identities_;
 };
 
 }  // namespace tb

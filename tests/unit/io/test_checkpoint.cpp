@@ -119,8 +119,8 @@ TEST_CASE("directories without a usable checkpoint") {
   expect_error([&] { Checkpoint::open(tmp.path()); }, ErrorKind::Io,
                {tmp.path().string(), "no model.safetensors"});
   write_bytes(tmp / "pytorch_model.bin", "PK");
-  expect_error([&] { Checkpoint::open(tmp.path()); }, ErrorKind::Unsupported,
-               {"pytorch_model.bin"});
+  expect_error([&] { Checkpoint::open(tmp.path()); }, ErrorKind::BadInput,
+               {"pytorch_model.bin", "not a zip archive"});
   write_bytes(tmp / "config.json", R"({"model_type": "t5"})");
   expect_error([&] { Checkpoint::open(tmp.path()); }, ErrorKind::Unsupported,
                {"config.json: model_type: unknown architecture 't5'"});

@@ -4,7 +4,8 @@
 #include "tests/unit/suites/test_helpers.hpp"
 
 TEST_CASE("registry: kinds, built-in specs and their versions") {
-  CHECK(tb::suite_kinds() == std::vector<std::string>{"mtb", "mmlu", "abc-ppl", "abc-gen"});
+  CHECK(tb::suite_kinds() ==
+        std::vector<std::string>{"mtb", "mmlu", "abc-ppl", "abc-gen", "mmm-gen", "pvdt-gen"});
   const auto names = tb::builtin_suite_names();
   for (const char* name :
        {"abc-ppl", "mmlu", "mmlu-0shot", "mmlu-opencompass", "mtb", "mtb-5shot", "mtb-shuffle"}) {
