@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Goldens for metrics/statistics from the reference libraries themselves.
+
+MusPy's metrics are MusPy's own functions (muspy.metrics) on muspy.read_midi of each file, with
+the tracks' annotations (control changes) dropped: MusPy counts a control change after the
+last note in the song's length (empty_beat_rate, polyphony_rate, groove_consistency), and a
+tunebench NoteSequence holds notes, tempos and time signatures only.
+mgeval is not on PyPI and its core.py reads one track with python-midi (Python 2); its formulas
+for the features tunebench adds (total_used_note, bar_used_pitch, bar_used_note,
+bar_pitch_class_histogram) are re-implemented here on the same muspy notes, over every pitched
+track and with musical bars, as metrics/statistics/features.hpp defines them (tick piano rolls
+in numpy; seconds through pretty_midi's tick_to_time of muspy.to_pretty_midi). KL and overlap
+area are mgeval utils.py's kl_dist and overlap_area (scipy gaussian_kde, entropy, quad) on the
+intra/inter-set distances of metrics/statistics/set_comparison.hpp.
+
+Pinned: pip install muspy==0.5.0 music21==9.1.0 (brings numpy, scipy, pretty_midi, mido).
+Regenerate (from the repository root):
+    python3 tools/metrics_golden.py ../shared/data data/golden/statistics/reference_libraries.json
+"""
+import json
+import math
+import os
+import sys
+
+import muspy
+import numpy as np
+from scipy import integrate, stats
+
+JS_FAKES = [f"{i}.mid" for i in range(24)]
+SET_A = [f"{i}.mid" for i in range(0, 10)]
+SET_B = [f"{i}.mid" for i in range(10, 24)]
+MAX_HISTOGRAM_BARS = 20
+COMPARED = ["total_used_note", "n_pitch_classes_used", "polyphony_rate", "pitch_range",
+            "pitch_entropy", "scale_consistency"]
+
+
+def clean(x):
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def first_bar(music):
+    sig = music.time_signatures[0] if music.time_signatures else None
+    num, den = (sig.numerator, sig.denominator) if sig else (4, 4)
+    return max(1, int(round(num * 4 * music.resolution / den)))
+
+
+def muspy_metrics(music):
+    m = muspy.metrics
+    out = {
+        "total_used_pitch": m.n_pitches_used(music),
+        "n_pitch_classes_used": m.n_pitch_classes_used(music),
+        "pitch_range": m.pitch_range(music),
+        "empty_beat_rate": m.empty_beat_rate(music),
+        "polyphony": m.polyphony(music),
+        "polyphony_rate": m.polyphony_rate(music),
+        "pitch_in_scale_rate": [m.pitch_in_scale_rate(music, r, mode)
+                                for mode in ("major", "minor") for r in range(12)],
+        "scale_consistency": m.scale_consistency(music),
+        "drum_in_pattern_rate": [m.drum_in_pattern_rate(music, "duple"),
+                                 m.drum_in_pattern_rate(music, "triple")],
+        "drum_pattern_consistency": m.drum_pattern_consistency(music),
+        "pitch_entropy": m.pitch_entropy(music),
+        "pitch_class_entropy": m.pitch_class_entropy(music),
+        "groove_consistency": m.groove_consistency(music, first_bar(music)),
+    }
+    return {k: [clean(x) for x in v] if isinstance(v, list) else [clean(v)]
+            for k, v in out.items()}
+
+
+def mgeval_bar_features(music):
+    pm = muspy.to_pretty_midi(music)
+    notes = [n for t in music.tracks if not t.is_drum for n in t.notes]
+    bar = first_bar(music)
+    length = max([max(n.end, n.time + 1) for n in notes], default=0)
+    bars = -(-length // bar)
+    used_note = np.zeros(bars)
+    pitch_sets = [set() for _ in range(bars)]
+    hist = np.zeros((bars, 12))
+    for n in notes:
+        b = n.time // bar
+        used_note[b] += 1
+        pitch_sets[b].add(n.pitch)
+        if n.duration <= 0:
+            continue
+        for k in range(b, bars):
+            lo, hi = max(n.time, k * bar), min(n.end, (k + 1) * bar)
+            if lo >= hi:
+                break
+            hist[k, n.pitch % 12] += n.velocity * (pm.tick_to_time(hi) - pm.tick_to_time(lo))
+    sums = hist.sum(axis=1, keepdims=True)
+    hist = np.divide(hist, sums, out=np.zeros_like(hist), where=sums > 0)
+    out = {
+        "total_used_note": [float(len(notes))],
+        "bar_used_note": used_note.tolist(),
+        "bar_used_pitch": [float(len(s)) for s in pitch_sets],
+    }
+    if bars <= MAX_HISTOGRAM_BARS:  # keeps the golden small
+        out["bar_pitch_class_histogram"] = hist.reshape(-1).tolist()
+    return out
+
+
+def distances(a, b=None):
+    if b is None:
+        return [abs(x - y) for i, x in enumerate(a) for j, y in enumerate(a) if i != j]
+    return [abs(x - y) for x in a for y in b]
+
+
+def comparison(features):
+    out = {}
+    for name in COMPARED:
+        a = [features[f][name][0] for f in SET_A if features[f][name][0] is not None]
+        b = [features[f][name][0] for f in SET_B if features[f][name][0] is not None]
+        intra, inter = np.array(distances(a)), np.array(distances(a, b))
+        pa, pb = stats.gaussian_kde(intra), stats.gaussian_kde(inter)
+        kl = stats.entropy(pa(np.linspace(intra.min(), intra.max(), 1000)),
+                           pb(np.linspace(inter.min(), inter.max(), 1000)))
+        lo, hi = min(intra.min(), inter.min()), max(intra.max(), inter.max())
+        oa = integrate.quad(lambda x: min(pa(x)[0], pb(x)[0]), lo, hi, limit=200,
+                            epsabs=1e-11, epsrel=1e-11)[0]
+        out[name] = {"kl": float(kl), "overlap": float(oa)}
+    return out
+
+
+def main():
+    shared, out_path = sys.argv[1], sys.argv[2]
+    files = [("midi/js-fakes/midi", f) for f in JS_FAKES]
+    debian = os.path.join(shared, "midi/debian-openmsx")
+    files += [("midi/debian-openmsx", f) for f in sorted(os.listdir(debian)) if f.endswith(".mid")]
+    features = {}
+    for folder, name in files:
+        music = muspy.read_midi(os.path.join(shared, folder, name))
+        for track in music.tracks:
+            track.annotations = []  # see the docstring
+        f = muspy_metrics(music)
+        f.update(mgeval_bar_features(music))
+        features[f"{folder}/{name}"] = f
+    js = {f: features[f"midi/js-fakes/midi/{f}"] for f in JS_FAKES}
+    golden = {
+        "command": "python3 tools/metrics_golden.py ../shared/data "
+                   "data/golden/statistics/reference_libraries.json",
+        "versions": {"muspy": muspy.__version__, "numpy": np.__version__,
+                     "scipy": __import__("scipy").__version__},
+        "features": features,
+        "set_a": ["midi/js-fakes/midi/" + f for f in SET_A],
+        "set_b": ["midi/js-fakes/midi/" + f for f in SET_B],
+        "comparison": comparison(js),
+    }
+    with open(out_path, "w") as fh:
+        json.dump(golden, fh, indent=0, sort_keys=True, separators=(",", ":"))
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    main()
