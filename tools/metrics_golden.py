@@ -11,7 +11,8 @@ bar_pitch_class_histogram) are re-implemented here on the same muspy notes, over
 track and with musical bars, as metrics/statistics/features.hpp defines them (tick piano rolls
 in numpy; seconds through pretty_midi's tick_to_time of muspy.to_pretty_midi). KL and overlap
 area are mgeval utils.py's kl_dist and overlap_area (scipy gaussian_kde, entropy, quad) on the
-intra/inter-set distances of metrics/statistics/set_comparison.hpp.
+intra/inter-set distances of metrics/statistics/set_comparison.hpp. Nottingham ABC tunes:
+music21 reads them (music21 9.1.0), their notes become a muspy Music (abc_tunes below).
 
 Pinned: pip install muspy==0.5.0 music21==9.1.0 (brings numpy, scipy, pretty_midi, mido).
 Regenerate (from the repository root):
@@ -19,6 +20,7 @@ Regenerate (from the repository root):
 """
 import json
 import math
+import re
 import os
 import sys
 
@@ -30,6 +32,8 @@ JS_FAKES = [f"{i}.mid" for i in range(24)]
 SET_A = [f"{i}.mid" for i in range(0, 10)]
 SET_B = [f"{i}.mid" for i in range(10, 24)]
 MAX_HISTOGRAM_BARS = 20
+ABC_FILE = "abc/nottingham/jigs.abc"
+ABC_TUNES = 30
 COMPARED = ["total_used_note", "n_pitch_classes_used", "polyphony_rate", "pitch_range",
             "pitch_entropy", "scale_consistency"]
 
@@ -122,12 +126,71 @@ def comparison(features):
     return out
 
 
+def accidental_held_in_bar(tune_text):
+    """True when an explicit accidental should hold for a later note of the same letter and
+    octave in its bar (ABC 2.1 section 4.2): music21 9.1 does not carry it, tunebench does."""
+    body = tune_text.split("\nK:", 1)[-1].split("\n", 1)[-1]
+    body = re.sub(r'"[^"]*"|![^!]*!|^[A-Za-z]:.*$', "", body, flags=re.M)
+    for bar in re.split(r"[|\n]", body):
+        marked = set()
+        for acc, letter, octave in re.findall(r"([_^=]*)([A-Ga-g])([,']*)", bar):
+            if acc:
+                marked.add(letter + octave)
+            elif letter + octave in marked:
+                return True
+    return False
+
+
+def abc_tunes(path, count):
+    """The first `count` tunes of an ABC file as muspy Music, notes as music21 reads them (480
+    ticks per quarter, velocity 80, one track per part; ties merged, grace notes and chord
+    symbols left out, repeats not unfolded), keyed by X: number. Tunes whose ties join two
+    different pitches (music21 merges those), or with an accidental that ABC 2.1 holds to the
+    end of the bar (music21 does not), are left out."""
+    import music21
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from musicxml_golden import ties_join_other_pitches
+    with open(path, encoding="latin-1") as fh:
+        text = fh.read()
+    out = {}
+    for chunk in re.split(r"\n\s*\n", text):
+        m = re.search(r"^X:\s*(\d+)", chunk, re.M)
+        if not m:
+            continue
+        if accidental_held_in_bar(chunk[m.start():]):
+            continue
+        score = music21.converter.parse(chunk[m.start():], format="abc")
+        if ties_join_other_pitches(score):
+            continue
+        music = muspy.Music(resolution=480)
+        sigs = list(score.recurse().getElementsByClass(music21.meter.TimeSignature))
+        if sigs:
+            music.time_signatures.append(muspy.TimeSignature(
+                time=0, numerator=sigs[0].numerator, denominator=sigs[0].denominator))
+        for part in score.parts:
+            track = muspy.Track()
+            for n in part.stripTies().flatten().notes:
+                if n.duration.isGrace or isinstance(n, music21.harmony.Harmony):
+                    continue
+                time = int(round(float(n.offset) * 480))
+                length = int(round(float(n.quarterLength) * 480))
+                for p in (n.pitches if n.isChord else [n.pitch]):
+                    track.notes.append(muspy.Note(time=time, pitch=p.midi, duration=length,
+                                                  velocity=80))
+            track.notes.sort(key=lambda x: (x.time, x.pitch))
+            music.tracks.append(track)
+        out[int(m.group(1))] = music
+        if len(out) >= count:
+            break
+    return out
+
+
 def main():
     shared, out_path = sys.argv[1], sys.argv[2]
     files = [("midi/js-fakes/midi", f) for f in JS_FAKES]
     debian = os.path.join(shared, "midi/debian-openmsx")
     files += [("midi/debian-openmsx", f) for f in sorted(os.listdir(debian)) if f.endswith(".mid")]
-    features = {}
+    features, abc_features = {}, {}
     for folder, name in files:
         music = muspy.read_midi(os.path.join(shared, folder, name))
         for track in music.tracks:
@@ -135,6 +198,10 @@ def main():
         f = muspy_metrics(music)
         f.update(mgeval_bar_features(music))
         features[f"{folder}/{name}"] = f
+    for number, music in abc_tunes(os.path.join(shared, ABC_FILE), ABC_TUNES).items():
+        f = muspy_metrics(music)
+        f.update(mgeval_bar_features(music))
+        abc_features[str(number)] = f
     js = {f: features[f"midi/js-fakes/midi/{f}"] for f in JS_FAKES}
     golden = {
         "command": "python3 tools/metrics_golden.py ../shared/data "
@@ -142,6 +209,8 @@ def main():
         "versions": {"muspy": muspy.__version__, "numpy": np.__version__,
                      "scipy": __import__("scipy").__version__},
         "features": features,
+        "abc_file": ABC_FILE,
+        "abc_features": abc_features,
         "set_a": ["midi/js-fakes/midi/" + f for f in SET_A],
         "set_b": ["midi/js-fakes/midi/" + f for f in SET_B],
         "comparison": comparison(js),

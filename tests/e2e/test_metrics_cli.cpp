@@ -166,6 +166,23 @@ TEST_CASE("tunebench metrics: KL and OA of a zero-variance feature say why they 
   CHECK(text.out.find("nan") == std::string::npos);
 }
 
+TEST_CASE("tunebench metrics: MusicXML and compressed .mxl files; broken XML is exit 2") {
+  const fs::path dir = fs::path(TB_SOURCE_DIR) / "data/golden/musicxml";
+  const test::Outcome o = test::run_tunebench("metrics --json " + (dir / "jsfakes-1.mxl").string() +
+                                              " " + (dir / "jsfakes-0.musicxml").string());
+  REQUIRE(o.exit_code == 0);
+  const auto j = nlohmann::json::parse(o.out);
+  CHECK(j["pieces"] == 2);
+  CHECK(j["statistics"]["polyphony"]["mean"].get<double>() > 3.0);  // four-part chorales
+  ScratchDir scratch;
+  const fs::path bad = scratch.path / "broken.musicxml";
+  write_file(bad, "<score-partwise><part-list>");
+  const test::Outcome b = test::run_tunebench("metrics " + bad.string());
+  CHECK(b.exit_code == 2);
+  CHECK(b.err.find(bad.string() + ": byte ") != std::string::npos);
+  CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+}
+
 TEST_CASE("tunebench metrics: a corrupt MIDI file is one line naming it, exit 2") {
   ScratchDir dir;
   const fs::path mid = dir.path / "corrupt.mid";

@@ -1,15 +1,20 @@
 // MusPy's metric functions and mgeval's per-bar formulas against the reference libraries on the
-// JS Fake Chorales and the Debian openMSX MIDI files (tools/metrics_golden.py ->
+// JS Fake Chorales, the Debian openMSX MIDI files and Nottingham tunes as music21 reads them
+// (tools/metrics_golden.py ->
 // data/golden/statistics/reference_libraries.json): 1e-9 for counts and rates, 1e-6 for
 // entropies and KL / overlap area (scipy gaussian_kde + quad).
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "metrics/abc/abc.hpp"
+#include "metrics/notes/abc_notes.hpp"
 #include "metrics/notes/midi_file.hpp"
 #include "metrics/statistics/features.hpp"
 #include "metrics/statistics/set_comparison.hpp"
@@ -67,6 +72,46 @@ TEST_CASE("statistics reference: MusPy metrics and mgeval bar features per piece
   MESSAGE(values << " values of " << pieces << " pieces, " << mismatches << " mismatches");
   CHECK(pieces == g["features"].size());
   CHECK(pieces >= 50);
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("statistics reference: MusPy metrics and mgeval bar features of Nottingham tunes") {
+  if (!tb::test::have_shared()) {
+    MESSAGE("skipped: ../shared/data is absent");
+    return;
+  }
+  const nlohmann::json g = golden();
+  std::ifstream in(tb::test::shared_data() / g["abc_file"].get<std::string>(), std::ios::binary);
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::map<std::string, tb::metrics::abc::Tune> tunes;
+  for (const auto& t : tb::metrics::abc::split_tunes(text.str()))
+    tunes[t.number] = tb::metrics::abc::parse_tune(t);
+  size_t pieces = 0, values = 0, mismatches = 0;
+  for (const auto& [number, expected] : g["abc_features"].items()) {
+    REQUIRE(tunes.count(number) == 1);
+    const st::PieceFeatures p = st::piece_features(tb::notes::abc_to_notes(tunes.at(number)));
+    ++pieces;
+    for (size_t k = 0; k < st::kFeatureCount; ++k) {
+      const st::Feature f = st::feature_at(k);
+      const std::string name(st::feature_name(f));
+      if (!expected.contains(name)) continue;
+      const auto& e = expected[name];
+      INFO("X:" << number << " " << name);
+      CHECK(p[f].size() == e.size());
+      for (size_t i = 0; i < e.size() && i < p[f].size(); ++i) {
+        ++values;
+        if (!matches(e[i], p[f][i], tolerance(name))) {
+          ++mismatches;
+          CHECK_MESSAGE(false, name << "[" << i << "] = " << p[f][i] << ", reference " << e[i]);
+        }
+      }
+    }
+  }
+  MESSAGE(values << " values of " << pieces << " Nottingham tunes, " << mismatches
+                 << " mismatches");
+  CHECK(pieces >= 25);
   CHECK(mismatches == 0);
 }
 
