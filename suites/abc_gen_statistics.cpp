@@ -14,7 +14,7 @@ std::vector<std::string> scalar_feature_names() {
   std::vector<std::string> names;
   for (size_t k = 0; k < st::kFeatureCount; ++k) {
     const st::Feature f = st::feature_at(k);
-    if (st::feature_size(f) == 1) names.emplace_back(st::feature_name(f));
+    if (st::feature_size(f) == 1 && !st::per_bar(f)) names.emplace_back(st::feature_name(f));
   }
   return names;
 }
@@ -23,7 +23,7 @@ void add_piece_statistics(const metrics::abc::Tune& tune, std::map<std::string, 
   const st::PieceFeatures features = st::piece_features(notes::abc_to_notes(tune));
   for (size_t k = 0; k < st::kFeatureCount; ++k) {
     const st::Feature f = st::feature_at(k);
-    if (st::feature_size(f) != 1) continue;
+    if (st::feature_size(f) != 1 || st::per_bar(f)) continue;
     const double v = features[f].front();
     if (std::isfinite(v)) values[std::string(st::feature_name(f))] = v;
   }

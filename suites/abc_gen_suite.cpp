@@ -195,24 +195,19 @@ class AbcGenSuite : public Suite {
     const std::vector<metrics::abc::TuneText> texts = metrics::abc::split_tunes(out.response);
     metrics::abc::Validity validity;
     double bar_repetition = 0.0;
-    bool header_complete = false;
     if (!texts.empty()) {
       const metrics::abc::Tune tune = metrics::abc::parse_tune(texts.front());
       validity = metrics::abc::validity(tune);
       const std::vector<std::string> bars = metrics::abc::bar_texts(tune);
       bar_repetition = metrics::bar_repetition_rate(bars);
       add_piece_statistics(tune, v);
-      header_complete = true;
-      for (const char* key : {"X", "T", "M", "L", "K"}) {
-        header_complete = header_complete && tune.header.count(key) != 0;
-      }
     }
     for (int k = 1; k <= 4; ++k) v["tier" + std::to_string(k)] = validity.tier[k] ? 1 : 0;
     for (int k = 1; k <= 4; ++k) {
       v["level_at_least_" + std::to_string(k)] = validity.level >= k ? 1 : 0;
     }
     v["level"] = validity.level;
-    v["header_complete"] = header_complete ? 1 : 0;
+    v["header_complete"] = validity.all_header_fields ? 1 : 0;
     v["uses_repeats"] = validity.uses_repeats ? 1 : 0;
     const bool at_limit = r.finish == "length";
     v["truncated"] = at_limit && validity.truncated ? 1 : 0;

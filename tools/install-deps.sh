@@ -8,6 +8,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev libpcre2-dev
   libopenblas-dev libopenblas0-pthread libsentencepiece-dev libminizip-dev
   doctest-dev libbenchmark-dev
+  libpugixml-dev libzip-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Independent references: PyTorch for logits, sentencepiece for tokenizer files, abc2midi.

@@ -1,11 +1,44 @@
 #include "metrics/abc/validity.hpp"
 
+#include <string_view>
+
 namespace tb::metrics::abc {
+
+int validity_tier(DiagKind kind) {
+  if (kind == DiagKind::MissingMeter || kind == DiagKind::MissingUnitLength) return 0;
+  return tier_of(kind);
+}
+
+namespace {
+
+// The letter of the field line a diagnostic points at, 0 when it points at none.
+char field_letter_at(const Tune& tune, const Position& pos) {
+  for (const Event& e : tune.events) {
+    if (e.kind == EventKind::Field && e.pos == pos && !e.text.empty()) return e.text[0];
+  }
+  return 0;
+}
+
+// A field the parser reports after K: (before the first music) that ABC 2.1 allows in a tune
+// body (its field table: T:, M:, L:, Q:, R:, N:, P:, among others): body, not a late header.
+bool body_field_after_key(const Tune& tune, const Diagnostic& d) {
+  if (d.kind != DiagKind::FieldAfterKey) return false;
+  const char letter = field_letter_at(tune, d.pos);
+  return letter != 0 && std::string_view("TMLQRNPIKUVWwmrs").find(letter) != std::string_view::npos;
+}
+
+}  // namespace
 
 Validity validity(const Tune& tune) {
   Validity v;
   for (int k = 1; k <= 4; ++k) v.tier[k] = true;
-  for (const Diagnostic& d : tune.diagnostics) v.tier[tier_of(d.kind)] = false;
+  for (const Diagnostic& d : tune.diagnostics) {
+    if (!body_field_after_key(tune, d)) v.tier[validity_tier(d.kind)] = false;
+  }
+  v.all_header_fields = true;
+  for (const char* field : {"X", "T", "M", "L", "K"}) {
+    v.all_header_fields = v.all_header_fields && tune.header.count(field) != 0;
+  }
   // A tune without a single note is not a tune.
   if (!tune.has_music) v.tier[1] = false;
   while (v.level < 4 && v.tier[v.level + 1]) ++v.level;
@@ -26,6 +59,7 @@ ValidityRates validity_rates(std::span<const Tune> tunes) {
     }
     r.uses_repeats += v.uses_repeats ? 1 : 0;
     r.truncated += v.truncated ? 1 : 0;
+    r.all_header_fields += v.all_header_fields ? 1 : 0;
   }
   const double n = static_cast<double>(tunes.size());
   for (int k = 1; k <= 4; ++k) {
@@ -34,6 +68,7 @@ ValidityRates validity_rates(std::span<const Tune> tunes) {
   }
   r.uses_repeats /= n;
   r.truncated /= n;
+  r.all_header_fields /= n;
   return r;
 }
 

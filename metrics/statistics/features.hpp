@@ -20,7 +20,16 @@
 //     mgeval's own code reads time_sig[track_num] (the denominator's exponent) as the
 //     numerator, a bug not reproduced.
 //   - MusPy's time step is one tick; its resolution is ticks_per_quarter; groove_consistency's
-//     measure resolution is the first time signature's bar in ticks (4/4 when none).
+//     measure resolution is the first time signature's bar in ticks (4/4 when none). Its song
+//     length (empty_beat_rate, polyphony_rate, groove_consistency) is the last note's end;
+//     muspy.read_midi also counts a control change after it (kept as an annotation), which a
+//     NoteSequence does not carry (the goldens drop those annotations, tools/metrics_golden.py).
+//   - mgeval's per-bar features (bar_used_pitch, bar_used_note, bar_pitch_class_histogram):
+//     bars of the first time signature in ticks, as many as hold the last pitched note's end
+//     (mgeval rounds the track length to whole bars and drops notes past them); a note counts
+//     in the bar of its onset, the histogram weighs each bar's part of a note.
+//   - MusPy's pitch_in_scale_rate(root, mode) and drum_in_pattern_rate(meter) take arguments:
+//     here every argument's value is kept, as a 24- and a 2-vector.
 //   Undefined values (no notes, a single onset, fewer than two measures) are NaN, as in MusPy.
 #include <array>
 #include <cstddef>
@@ -32,26 +41,43 @@
 namespace tb::metrics::statistics {
 
 enum class Feature {
-  TotalUsedPitch,              // mgeval: number of distinct pitches
+  TotalUsedPitch,              // mgeval (= MusPy n_pitches_used): number of distinct pitches
+  TotalUsedNote,               // mgeval: number of notes
+  BarUsedPitch,                // mgeval: distinct pitches per bar
+  BarUsedNote,                 // mgeval: notes per bar
   PitchClassHistogram,         // mgeval: 12, duration x velocity weighted, sums to 1
+  BarPitchClassHistogram,      // mgeval: 12 per bar, each bar sums to 1 (0 when silent)
   PitchClassTransitionMatrix,  // mgeval: 144 (row-major from -> to), sums to 1
   PitchRange,                  // mgeval / MusPy: highest - lowest pitch
   AvgPitchShift,               // mgeval: semitones
   AvgIoi,                      // mgeval: seconds
   NoteLengthHistogram,         // mgeval: 12 classes, sums to 1
   NoteLengthTransitionMatrix,  // mgeval: 144, sums to 1
+  NPitchClassesUsed,           // MusPy
   PitchEntropy,                // MusPy: bits
   PitchClassEntropy,           // MusPy: bits
+  PitchInScaleRate,            // MusPy: 24, major scales on C..B then minor scales on C..B
   ScaleConsistency,            // MusPy: best in-scale rate over 24 major/minor scales
   Polyphony,                   // MusPy: mean pitches on at ticks where any is on
+  PolyphonyRate,               // MusPy: share of ticks with more than 2 pitches on
   EmptyBeatRate,               // MusPy
+  DrumInPatternRate,           // MusPy: 2, duple then triple
+  DrumPatternConsistency,      // MusPy
   GrooveConsistency,           // MusPy
 };
-inline constexpr size_t kFeatureCount = 14;
+inline constexpr size_t kFeatureCount = 23;
+inline constexpr int kPolyphonyThreshold = 2;  // MusPy polyphony_rate's default
 
 std::string_view feature_name(Feature f);  // "total_used_pitch", ... (the sources' names)
-size_t feature_size(Feature f);            // 1, 12 or 144
+// Values per piece (1, 2, 12, 24 or 144), or per bar for the per-bar features.
+size_t feature_size(Feature f);
+bool per_bar(Feature f);
 Feature feature_at(size_t index);
+
+// The value that stands for a piece in aggregates and set comparisons: the feature itself, or
+// for a per-bar feature its mean over the piece's bars (feature_size values). NaN-filled when
+// the piece has no bars.
+std::vector<double> piece_summary(Feature f, const std::vector<double>& values);
 
 struct PieceFeatures {
   std::array<std::vector<double>, kFeatureCount> values;
@@ -62,19 +88,30 @@ PieceFeatures piece_features(const notes::NoteSequence& seq);
 
 // The single features (exposed for tests).
 double total_used_pitch(const notes::NoteSequence& seq);
+double total_used_note(const notes::NoteSequence& seq);
+std::vector<double> bar_used_pitch(const notes::NoteSequence& seq);
+std::vector<double> bar_used_note(const notes::NoteSequence& seq);
 std::vector<double> pitch_class_histogram(const notes::NoteSequence& seq);
-std::vector<double> pitch_class_transition_matrix(const notes::NoteSequence& seq);
+std::vector<double> bar_pitch_class_histogram(const notes::NoteSequence& seq);
+// `work`, when given, receives the number of onset comparisons made (n log n in the notes).
+std::vector<double> pitch_class_transition_matrix(const notes::NoteSequence& seq,
+                                                  size_t* work = nullptr);
 double pitch_range(const notes::NoteSequence& seq);
 double avg_pitch_shift(const notes::NoteSequence& seq);
 double avg_ioi(const notes::NoteSequence& seq);
 int note_length_class(int64_t duration, int64_t ticks_per_quarter, const notes::TimeSignature& sig);
 std::vector<double> note_length_histogram(const notes::NoteSequence& seq);
 std::vector<double> note_length_transition_matrix(const notes::NoteSequence& seq);
+double n_pitch_classes_used(const notes::NoteSequence& seq);
 double pitch_entropy(const notes::NoteSequence& seq);
 double pitch_class_entropy(const notes::NoteSequence& seq);
+std::vector<double> pitch_in_scale_rate(const notes::NoteSequence& seq);
 double scale_consistency(const notes::NoteSequence& seq);
 double polyphony(const notes::NoteSequence& seq);
+double polyphony_rate(const notes::NoteSequence& seq);
 double empty_beat_rate(const notes::NoteSequence& seq);
+std::vector<double> drum_in_pattern_rate(const notes::NoteSequence& seq);
+double drum_pattern_consistency(const notes::NoteSequence& seq);
 double groove_consistency(const notes::NoteSequence& seq);
 
 }  // namespace tb::metrics::statistics

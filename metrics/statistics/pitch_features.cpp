@@ -5,29 +5,16 @@
 #include <limits>
 
 #include "metrics/statistics/features.hpp"
+#include "metrics/statistics/note_helpers.hpp"
 #include "metrics/statistics/tempo_map.hpp"
 
 namespace tb::metrics::statistics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kDrumChannel = 9;
-
-bool pitched(const notes::NoteEvent& n) {
-  return n.channel != kDrumChannel;
-}
-
-int pitch_class(int pitch) {
-  return ((pitch % 12) + 12) % 12;
-}
-
-// Divides by the sum; all NaN when the sum is zero.
-std::vector<double> normalized(std::vector<double> v) {
-  double total = 0;
-  for (double x : v) total += x;
-  for (double& x : v) x = total > 0 ? x / total : kNaN;
-  return v;
-}
+using detail::kNaN;
+using detail::normalized;
+using detail::pitch_class;
+using detail::pitched;
 
 double entropy_bits(const std::vector<double>& counts) {
   double total = 0;
@@ -61,37 +48,6 @@ std::vector<double> pitch_class_histogram(const notes::NoteSequence& seq) {
     h[static_cast<size_t>(pitch_class(n.pitch))] += n.velocity * seconds;
   }
   return normalized(std::move(h));
-}
-
-std::vector<double> pitch_class_transition_matrix(const notes::NoteSequence& seq) {
-  // pretty_midi Instrument.get_pitch_class_transition_matrix(time_thresh=0.05) per track: the
-  // pairs (i, j) with |end_i - start_j| < 0.05 s, found through the sorted onsets.
-  constexpr double kThreshold = 0.05;
-  const TempoMap tempo(seq);
-  std::vector<double> m(144, 0.0);
-  int tracks = 0;
-  for (const auto& n : seq.notes) tracks = std::max(tracks, n.track + 1);
-  for (int t = 0; t < tracks; ++t) {
-    std::vector<std::pair<double, int>> starts;  // onset seconds, pitch class
-    std::vector<std::pair<double, int>> ends;
-    for (const auto& n : seq.notes) {
-      if (n.track != t || !pitched(n)) continue;
-      starts.emplace_back(tempo.seconds(n.start), pitch_class(n.pitch));
-      ends.emplace_back(tempo.seconds(n.end()), pitch_class(n.pitch));
-    }
-    if (starts.size() <= 1) continue;  // pretty_midi: fewer than two notes give zeros
-    std::sort(starts.begin(), starts.end());
-    for (const auto& [end, from] : ends) {
-      auto it = std::upper_bound(starts.begin(), starts.end(), end - kThreshold,
-                                 [](double x, const auto& s) { return x < s.first; });
-      for (; it != starts.end() && it->first - end < kThreshold; ++it) {
-        if (std::abs(end - it->first) < kThreshold) {
-          m[static_cast<size_t>(from * 12 + it->second)] += 1;
-        }
-      }
-    }
-  }
-  return normalized(std::move(m));
 }
 
 double pitch_range(const notes::NoteSequence& seq) {
@@ -139,7 +95,18 @@ double pitch_class_entropy(const notes::NoteSequence& seq) {
   return entropy_bits(counts);
 }
 
-double scale_consistency(const notes::NoteSequence& seq) {
+double n_pitch_classes_used(const notes::NoteSequence& seq) {
+  bool used[12] = {};
+  int count = 0;
+  for (const auto& n : seq.notes) {
+    if (!pitched(n)) continue;
+    const int pc = pitch_class(n.pitch);
+    if (!used[pc]) used[pc] = true, ++count;
+  }
+  return count;
+}
+
+std::vector<double> pitch_in_scale_rate(const notes::NoteSequence& seq) {
   // MusPy _get_scale: C major and C minor masks rolled to each root.
   constexpr bool kMajor[12] = {1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1};
   constexpr bool kMinor[12] = {1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0};
@@ -150,16 +117,24 @@ double scale_consistency(const notes::NoteSequence& seq) {
     counts[pitch_class(n.pitch)] += 1;
     total += 1;
   }
-  if (total < 1) return kNaN;
-  double best = 0;
+  std::vector<double> rates;
   for (const bool* mask : {kMajor, kMinor}) {
     for (int root = 0; root < 12; ++root) {
       double in = 0;
       for (int pc = 0; pc < 12; ++pc) {
         if (mask[(pc - root + 12) % 12]) in += counts[pc];
       }
-      best = std::max(best, in / total);
+      rates.push_back(total < 1 ? kNaN : in / total);
     }
+  }
+  return rates;
+}
+
+double scale_consistency(const notes::NoteSequence& seq) {
+  double best = 0;
+  for (double rate : pitch_in_scale_rate(seq)) {
+    if (std::isnan(rate)) return kNaN;
+    best = std::max(best, rate);
   }
   return best;
 }

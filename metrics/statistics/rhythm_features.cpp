@@ -6,30 +6,17 @@
 #include <map>
 
 #include "metrics/statistics/features.hpp"
+#include "metrics/statistics/note_helpers.hpp"
 #include "metrics/statistics/tempo_map.hpp"
 
 namespace tb::metrics::statistics {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kDrumChannel = 9;
-
-const notes::TimeSignature& signature_at(const notes::NoteSequence& seq, int64_t tick) {
-  static const notes::TimeSignature kDefault{};
-  const notes::TimeSignature* sig = &kDefault;
-  for (const auto& s : seq.time_signatures) {
-    if (s.tick > tick) break;
-    sig = &s;
-  }
-  return *sig;
-}
-
-std::vector<double> normalized(std::vector<double> v) {
-  double total = 0;
-  for (double x : v) total += x;
-  for (double& x : v) x = total > 0 ? x / total : kNaN;
-  return v;
-}
+using detail::kDrumChannel;
+using detail::kNaN;
+using detail::normalized;
+using detail::piece_length;
+using detail::signature_at;
 
 // Total length of the union of half-open intervals.
 int64_t union_length(std::vector<std::pair<int64_t, int64_t>>& iv) {
@@ -47,12 +34,6 @@ int64_t union_length(std::vector<std::pair<int64_t, int64_t>>& iv) {
   }
   if (open) total += cur_end - cur_start;
   return total;
-}
-
-int64_t piece_length(const notes::NoteSequence& seq) {
-  int64_t length = 0;
-  for (const auto& n : seq.notes) length = std::max(length, n.end());
-  return length;
 }
 
 }  // namespace
@@ -134,6 +115,42 @@ double polyphony(const notes::NoteSequence& seq) {
   return static_cast<double>(on) / static_cast<double>(denominator);
 }
 
+double polyphony_rate(const notes::NoteSequence& seq) {
+  // MusPy: time steps (ticks 0 .. length - 1, length over every note) where more than
+  // kPolyphonyThreshold pitched pitches sound (its code's ">"), over all time steps.
+  const int64_t length = piece_length(seq);
+  if (length < 1) return kNaN;
+  std::map<int, std::vector<std::pair<int64_t, int64_t>>> by_pitch;
+  for (const auto& n : seq.notes) {
+    if (n.channel != kDrumChannel) by_pitch[n.pitch].emplace_back(n.start, n.end());
+  }
+  // Sweep over the per-pitch unions: +1 where a pitch starts sounding, -1 where it stops.
+  std::vector<std::pair<int64_t, int>> edges;
+  for (auto& [pitch, iv] : by_pitch) {
+    std::sort(iv.begin(), iv.end());
+    int64_t s = 0, e = -1;
+    for (const auto& [start, end] : iv) {
+      if (end <= start) continue;
+      if (e < 0 || start > e) {
+        if (e >= 0) edges.emplace_back(s, 1), edges.emplace_back(e, -1);
+        s = start, e = end;
+      } else {
+        e = std::max(e, end);
+      }
+    }
+    if (e >= 0) edges.emplace_back(s, 1), edges.emplace_back(e, -1);
+  }
+  std::sort(edges.begin(), edges.end());
+  int64_t steps = 0, last = 0;
+  int sounding = 0;
+  for (const auto& [tick, delta] : edges) {
+    if (sounding > kPolyphonyThreshold) steps += tick - last;
+    sounding += delta;
+    last = tick;
+  }
+  return static_cast<double>(steps) / static_cast<double>(length);
+}
+
 double empty_beat_rate(const notes::NoteSequence& seq) {
   const int64_t length = piece_length(seq);
   const int64_t res = std::max<int64_t>(seq.ticks_per_quarter, 1);
@@ -146,11 +163,7 @@ double empty_beat_rate(const notes::NoteSequence& seq) {
 }
 
 double groove_consistency(const notes::NoteSequence& seq) {
-  const notes::TimeSignature& sig = signature_at(seq, 0);
-  const int64_t measure =
-      std::max<int64_t>(1, std::llround(static_cast<double>(sig.numerator) * 4.0 *
-                                        static_cast<double>(seq.ticks_per_quarter) /
-                                        static_cast<double>(std::max(sig.denominator, 1))));
+  const int64_t measure = detail::first_bar_ticks(seq);
   const int64_t n_measures = piece_length(seq) / measure + 1;
   if (n_measures < 2) return kNaN;
   // Onset positions of each measure that has any; the others are empty rows.

@@ -1,6 +1,7 @@
 #include "metrics/statistics/set_comparison.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include "metrics/statistics/kde.hpp"
 
@@ -32,11 +33,23 @@ std::vector<std::vector<double>> defined_values(Feature f, std::span<const Piece
                                                 size_t max_pieces) {
   std::vector<std::vector<double>> all;
   for (const PieceFeatures& p : set) {
-    if (defined(p[f])) all.push_back(p[f]);
+    std::vector<double> v = piece_summary(f, p[f]);
+    if (defined(v)) all.push_back(std::move(v));
   }
   std::vector<std::vector<double>> kept;
   for (size_t i : subsample(all.size(), max_pieces)) kept.push_back(std::move(all[i]));
   return kept;
+}
+
+// Why a Gaussian KDE of these distances does not exist, or "" when it does.
+std::string no_estimate(const std::vector<double>& d, const std::string& what) {
+  if (d.size() < 2) return "fewer than 2 " + what;
+  if (!GaussianKde(d).valid()) {
+    std::ostringstream value;
+    value << d.front();
+    return "the " + what + " all equal " + value.str() + " (zero variance: no density estimate)";
+  }
+  return "";
 }
 
 }  // namespace
@@ -85,6 +98,21 @@ FeatureComparison compare_feature(Feature f, std::span<const PieceFeatures> gene
   c.inter_mean = mean(inter);
   c.kl = kl_divergence(intra_gen, inter);
   c.overlap = overlap_area(intra_gen, inter);
+  const std::string name(feature_name(f));
+  if (gen.size() < 2) {
+    c.undefined = std::to_string(gen.size()) + " generated piece(s) define " + name +
+                  " (intra-set distances need 2)";
+  } else if (ref.empty()) {
+    c.undefined = "no reference piece defines " + name;
+  } else if (std::string why = no_estimate(intra_gen, "intra-set distances of " + name);
+             !why.empty()) {
+    c.undefined = why;
+  } else if (std::string why_inter = no_estimate(inter, "inter-set distances of " + name);
+             !why_inter.empty()) {
+    c.undefined = why_inter;
+  } else if (std::isinf(c.kl)) {
+    c.undefined = "KL is infinite: the inter-set density is 0 where the intra-set one is not";
+  }
   return c;
 }
 

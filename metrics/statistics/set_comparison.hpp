@@ -29,6 +29,10 @@ struct FeatureComparison {
   double inter_mean = 0;
   double kl = 0;       // KL(intra_generated || inter), NaN when an estimate is undefined
   double overlap = 0;  // OA(intra_generated, inter)
+  // Why KL and OA are NaN (empty when they are defined): too few pieces define the feature, or
+  // one set of distances has zero variance (every monophonic piece has polyphony 1, say), where
+  // scipy's gaussian_kde has no estimate. Also set when KL alone is infinite.
+  std::string undefined;
 };
 
 // Indices of the pieces kept from a set of n.

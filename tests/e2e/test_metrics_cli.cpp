@@ -80,6 +80,109 @@ TEST_CASE("tunebench metrics: tier rates and statistics of an ABC file") {
   CHECK(s["comparison"]["pitch_range"]["generated"] == 3);
 }
 
+TEST_CASE("tunebench metrics --per-piece: one row per piece, means reproduce the aggregates") {
+  ScratchDir dir;
+  const fs::path abc = dir.path / "three.abc";
+  write_file(abc, kTunes);
+  const fs::path csv = dir.path / "pieces.csv";
+  const fs::path jsonl = dir.path / "pieces.jsonl";
+  const test::Outcome o =
+      test::run_tunebench("metrics --json " + abc.string() + " --per-piece " + csv.string());
+  REQUIRE(o.exit_code == 0);
+  const auto agg = nlohmann::json::parse(o.out);
+  REQUIRE(
+      test::run_tunebench("metrics " + abc.string() + " --per-piece " + jsonl.string()).exit_code ==
+      0);
+  // JSONL: one object per tune, in file order.
+  std::ifstream jin(jsonl);
+  std::vector<nlohmann::json> rows;
+  for (std::string line; std::getline(jin, line);) rows.push_back(nlohmann::json::parse(line));
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1]["piece"] == 2);
+  CHECK(rows[1]["tier2"] == 0);  // tune 2 has no T:
+  CHECK(rows[2]["tier1"] == 0);
+  CHECK(rows[0]["total_pitch_class_histogram"].size() == 12);
+  // Every scalar statistic and repetition value: the mean of its column over the rows where it
+  // is defined is the aggregate mean, and the tier columns give the tier rates.
+  size_t checked = 0;
+  for (const char* group : {"statistics", "repetition"}) {
+    for (const auto& [name, summary] : agg[group].items()) {
+      if (!summary["mean"].is_number()) continue;
+      double sum = 0;
+      size_t n = 0;
+      for (const auto& r : rows) {
+        if (r[name].is_number()) sum += r[name].get<double>(), ++n;
+      }
+      INFO(name);
+      CHECK(n == summary["n"].get<size_t>());
+      CHECK(sum / static_cast<double>(n) == doctest::Approx(summary["mean"].get<double>()));
+      ++checked;
+    }
+  }
+  CHECK(checked >= 24);  // 9 repetition values and 15 scalar features (drums undefined)
+  double tier2 = 0;
+  for (const auto& r : rows) tier2 += r["tier2"].get<double>();
+  CHECK(tier2 / 3 == doctest::Approx(agg["abc"]["tier2"].get<double>()));
+  // CSV: a header and three rows with the same columns.
+  std::ifstream cin(csv);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(cin, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0].starts_with("file,piece,tier1,tier2,tier3,tier4,level,all_header_fields"));
+  const auto commas = std::count(lines[0].begin(), lines[0].end(), ',');
+  for (const auto& l : lines) CHECK(std::count(l.begin(), l.end(), ',') == commas);
+  // Aggregates carry spread and quartiles.
+  CHECK(agg["statistics"]["pitch_range"].contains("std"));
+  CHECK(agg["statistics"]["pitch_range"]["median"].get<double>() == 12.0);
+  // A per-piece file of another kind is refused before anything runs.
+  const test::Outcome bad = test::run_tunebench("metrics " + abc.string() + " --per-piece " +
+                                                (dir.path / "x.txt").string());
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--per-piece") != std::string::npos);
+}
+
+TEST_CASE("tunebench metrics: KL and OA of a zero-variance feature say why they are undefined") {
+  ScratchDir dir;
+  const fs::path a = dir.path / "a.abc";
+  const fs::path b = dir.path / "b.abc";
+  // Monophonic tunes: polyphony is 1 for every piece, so the intra-set distances are all 0.
+  write_file(a,
+             "X:1\nT:a\nM:4/4\nL:1/4\nK:C\nCDEF|GABc|\n\nX:2\nT:b\nM:4/4\nL:1/4\nK:C\n"
+             "CEGc|CDEF|\n\nX:3\nT:c\nM:4/4\nL:1/4\nK:C\nC2E2|G4|\n");
+  write_file(b,
+             "X:1\nT:a\nM:4/4\nL:1/4\nK:C\n[CEG]4|[DF]2C2|\n\nX:2\nT:b\nM:4/4\nL:1/4\nK:C\n"
+             "[CE]DEF|G4|\n");
+  const test::Outcome o =
+      test::run_tunebench("metrics --json " + a.string() + " --reference " + b.string());
+  REQUIRE(o.exit_code == 0);
+  const auto j = nlohmann::json::parse(o.out);
+  CHECK(j["comparison"]["polyphony"]["kl"].is_null());
+  CHECK(j["comparison"]["polyphony"]["undefined"].get<std::string>().find("zero variance") !=
+        std::string::npos);
+  const test::Outcome text =
+      test::run_tunebench("metrics " + a.string() + " --reference " + b.string());
+  CHECK(text.out.find("undefined: the intra-set distances of polyphony all equal 0") !=
+        std::string::npos);
+  CHECK(text.out.find("nan") == std::string::npos);
+}
+
+TEST_CASE("tunebench metrics: MusicXML and compressed .mxl files; broken XML is exit 2") {
+  const fs::path dir = fs::path(TB_SOURCE_DIR) / "data/golden/musicxml";
+  const test::Outcome o = test::run_tunebench("metrics --json " + (dir / "jsfakes-1.mxl").string() +
+                                              " " + (dir / "jsfakes-0.musicxml").string());
+  REQUIRE(o.exit_code == 0);
+  const auto j = nlohmann::json::parse(o.out);
+  CHECK(j["pieces"] == 2);
+  CHECK(j["statistics"]["polyphony"]["mean"].get<double>() > 3.0);  // four-part chorales
+  ScratchDir scratch;
+  const fs::path bad = scratch.path / "broken.musicxml";
+  write_file(bad, "<score-partwise><part-list>");
+  const test::Outcome b = test::run_tunebench("metrics " + bad.string());
+  CHECK(b.exit_code == 2);
+  CHECK(b.err.find(bad.string() + ": byte ") != std::string::npos);
+  CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+}
+
 TEST_CASE("tunebench metrics: a corrupt MIDI file is one line naming it, exit 2") {
   ScratchDir dir;
   const fs::path mid = dir.path / "corrupt.mid";

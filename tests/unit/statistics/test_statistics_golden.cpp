@@ -48,6 +48,7 @@ TEST_CASE("statistics golden: JS Fake Chorales against the numpy reference") {
       for (size_t k = 0; k < st::kFeatureCount; ++k) {
         const st::Feature feat = st::feature_at(k);
         const std::string fname(st::feature_name(feat));
+        if (!expected.contains(fname)) continue;  // features added later: reference_libraries.json
         const auto& e = expected.at(fname);
         REQUIRE(e.size() == st::feature_size(feat));
         REQUIRE(p[feat].size() == e.size());
@@ -63,6 +64,7 @@ TEST_CASE("statistics golden: JS Fake Chorales against the numpy reference") {
   const auto ref = load(golden["reference"]);
   for (const st::FeatureComparison& c : st::compare_sets(gen, ref)) {
     const std::string fname(st::feature_name(c.feature));
+    if (!golden["comparison"].contains(fname)) continue;
     const auto& e = golden["comparison"].at(fname);
     check_close(e["kl"], c.kl, 1e-6, fname + " kl");
     check_close(e["overlap"], c.overlap, 1e-6, fname + " overlap");

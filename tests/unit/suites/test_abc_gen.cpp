@@ -135,22 +135,23 @@ TEST_CASE("abc-gen: per-sample validity and repetition values, means with standa
   CHECK(v.at("avg_IOI") == doctest::Approx(0.25));
   CHECK(v.at("polyphony") == 1);
 
-  // Cut at the token limit mid-bar, stuck in a loop: header incomplete (no M:), truncated, loop.
+  // Cut at the token limit mid-bar, stuck in a loop: no M: or L: (ABC 2.1 defaults both, so
+  // tier 2 holds but not all of X/T/M/L/K are there), truncated, loop.
   const auto stuck =
       suite->score(doc, std::vector<LmResponse>{response("T:Loop\nK:C\nCDEF|CDEF|CD", "length",
                                                          {7, 8, 7, 8, 7, 8, 7, 8})});
   CHECK(stuck.values.at("header_complete") == 0);
-  CHECK(stuck.values.at("tier2") == 0);
-  CHECK(stuck.values.at("level_at_least_2") == 0);
+  CHECK(stuck.values.at("tier2") == 1);
+  CHECK(stuck.values.at("level_at_least_2") == 1);
   CHECK(stuck.values.at("truncated") == 1);
   CHECK(stuck.values.at("loop") == 1);
   CHECK(stuck.values.at("bar_repetition") == doctest::Approx(1.0 / 3.0));  // CDEF twice, CD
 
-  // Everything but L: (the ABC 2.1 default applies, yet the header is not complete).
+  // Everything but L: the ABC 2.1 default applies (tier 2), yet not every field is there.
   const auto no_unit = suite->score(
       doc, std::vector<LmResponse>{response("T:U\nM:4/4\nK:C\nCDEF GABc|]", "stop", {1, 2})});
   CHECK(no_unit.values.at("header_complete") == 0);
-  CHECK(no_unit.values.at("tier2") == 0);
+  CHECK(no_unit.values.at("tier2") == 1);
   CHECK(no_unit.values.at("tier1") == 1);
   CHECK(stuck.values.at("finish_length") == 1);
 
@@ -163,16 +164,16 @@ TEST_CASE("abc-gen: per-sample validity and repetition values, means with standa
     return MetricValue{};
   };
   // Values 1 and 0: mean 0.5, sample variance 0.5, standard error sqrt(0.5 / 2) = 0.5.
-  CHECK(find("tier2").value == doctest::Approx(0.5));
-  CHECK(find("tier2").standard_error == doctest::Approx(0.5));
-  CHECK(find("tier2").n == 2);
-  CHECK(find("level_at_least_2").value == doctest::Approx(0.5));
+  CHECK(find("header_complete").value == doctest::Approx(0.5));
+  CHECK(find("header_complete").standard_error == doctest::Approx(0.5));
+  CHECK(find("header_complete").n == 2);
+  CHECK(find("tier2").value == doctest::Approx(1.0));
   std::set<std::string> names;  // every per-sample value is aggregated, and nothing else
   for (const auto* r : {&good, &stuck}) {
     for (const auto& [name, value] : r->values) names.insert(name);
   }
   CHECK(metrics.size() == names.size());
-  CHECK(names.size() == 25 + 10);  // 10 scalar statistics
+  CHECK(names.size() == 25 + 13);  // 13 scalar statistics (no drums: no drum_pattern_consistency)
   CHECK(find("loop").value == doctest::Approx(0.5));
   CHECK_FALSE(find("loop").higher_is_better);
   CHECK(find("tier1").higher_is_better);
