@@ -136,7 +136,7 @@ void add_note_statistics(const notes::NoteSequence& seq, std::map<std::string, d
   const st::PieceFeatures features = st::piece_features(seq);
   for (size_t k = 0; k < st::kFeatureCount; ++k) {
     const st::Feature f = st::feature_at(k);
-    if (st::feature_size(f) != 1) continue;
+    if (st::feature_size(f) != 1 || st::per_bar(f)) continue;  // per-bar: one value per bar
     const double v = features[f].front();
     if (std::isfinite(v)) values[std::string(st::feature_name(f))] = v;
   }
@@ -146,7 +146,7 @@ std::vector<std::string> scalar_statistic_names() {
   std::vector<std::string> names;
   for (size_t k = 0; k < st::kFeatureCount; ++k) {
     const st::Feature f = st::feature_at(k);
-    if (st::feature_size(f) == 1) names.emplace_back(st::feature_name(f));
+    if (st::feature_size(f) == 1 && !st::per_bar(f)) names.emplace_back(st::feature_name(f));
   }
   return names;
 }
