@@ -93,8 +93,12 @@ fi
 nvcc=${CUDACXX:-/usr/local/cuda/bin/nvcc}
 command -v "$nvcc" >/dev/null || nvcc=$(command -v nvcc || true)
 [[ -n "$nvcc" ]] || record FAIL "nvcc not found (set CUDACXX)"
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null |
-  sed 's/^/device: /' || note "nvidia-smi not available"
+if command -v nvidia-smi >/dev/null; then
+  timeout 20 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader |
+    sed 's/^/device: /'
+else
+  note "nvidia-smi not found"
+fi
 
 # ---- 2. configure and build -------------------------------------------------------------------
 generator=()
