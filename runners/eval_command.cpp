@@ -58,11 +58,6 @@ std::vector<std::vector<const Doc*>> make_chunks(const std::vector<const Doc*>& 
   return chunks;
 }
 
-std::string weights_dtype(const Checkpoint& checkpoint) {
-  const std::vector<std::string> names = checkpoint.names();
-  return names.empty() ? "?" : std::string(dtype_name(checkpoint.tensor(names.front()).dtype));
-}
-
 ScoringStats difference(const ScoringStats& after, const ScoringStats& before) {
   return {after.requested_tokens - before.requested_tokens,
           after.computed_tokens - before.computed_tokens,
@@ -142,7 +137,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
   info.tokenizer = lm.tokenizer().kind() + "; specials: " + lm.tokenizer().specials().source;
   info.tunebench_git_sha = tunebench_git_sha();
   info.device = loaded.backend->name();
-  info.dtype = "f32 compute, " + weights_dtype(*loaded.checkpoint) + " weights";
+  info.dtype = precision_summary(loaded, args.model);
   info.batch_tokens = args.model.lm.max_batch_tokens;
   info.seed = args.seed;
   info.suite = suite.name();
@@ -152,6 +147,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
                   {"chunk_docs", args.chunk_docs},
                   {"context_window", lm.context_window()},
                   {"rolling_stride", args.model.lm.rolling_stride},
+                  {"precision", info.dtype},
                   {"seed", args.seed}};
 
   SuiteOutcome outcome;
@@ -347,6 +343,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--db", args->db, "SQLite results file (default tunebench.sqlite)");
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
   cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)");
+  add_precision_options(*cmd, args->model);
   cmd->add_option("--context", args->model.lm.context_window,
                   "Context window in tokens (0: the model's maximum)");
   cmd->add_option("--batch-tokens", args->model.lm.max_batch_tokens, "Tokens per forward call");

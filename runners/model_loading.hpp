@@ -7,13 +7,20 @@
 #include "harness/backend/backend.hpp"
 #include "harness/io/checkpoint.hpp"
 #include "harness/lm/language_model.hpp"
+#include "harness/model/model.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace tb {
 
 struct ModelOptions {
   std::filesystem::path dir;
   std::string device = "auto";
-  int threads = 0;  // 0: every core
+  int threads = 0;               // 0: every core
+  std::string dtype = "auto";    // --dtype: auto (the checkpoint's), f32, bf16, f16
+  std::string kv_dtype = "f32";  // --kv-dtype: f32, bf16, f16
   LanguageModelOptions lm;
 };
 
@@ -29,5 +36,11 @@ struct LoadedModel {
 };
 
 LoadedModel load_language_model(const ModelOptions& options);
+// --dtype and --kv-dtype as a ModelPrecision; an unknown name is BadInput naming the flag.
+ModelPrecision parse_precision(const ModelOptions& options);
+// What a run computes in, for RunInfo::dtype: "f32 activations, bf16 weights, f32 KV cache".
+std::string precision_summary(const LoadedModel& loaded, const ModelOptions& options);
+// Registers --dtype and --kv-dtype on a command.
+void add_precision_options(CLI::App& cmd, ModelOptions& options);
 
 }  // namespace tb

@@ -93,6 +93,7 @@ void add_score_command(CLI::App& app) {
   cmd->add_option("--model", args->model.dir, "Hugging Face checkpoint directory")->required();
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
   cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)");
+  add_precision_options(*cmd, args->model);
   cmd->add_option("--context", args->model.lm.context_window,
                   "Context window in tokens (0: the model's maximum)");
   cmd->add_option("--stride", args->model.lm.rolling_stride,

@@ -57,7 +57,9 @@ Tensor WeightLoader::matrix_from_f32(const std::string& name, const Tensor& host
 Tensor WeightLoader::vector(const std::string& name, const Shape& shape) {
   Tensor host = source_.load(name, shape);
   parameters_ += host.numel();
-  return backend_.adopt(convert_tensor(host, DType::F32));
+  // Rounded as the whole model is (a bf16 model's norms are bf16 too), computed with in f32.
+  const DType rounded = matrix_dtype_.value_or(host.dtype());
+  return backend_.adopt(convert_tensor(convert_tensor(host, rounded), DType::F32));
 }
 
 Tensor WeightLoader::load_f32(const std::string& name, const Shape& shape) {

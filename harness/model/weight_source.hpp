@@ -48,8 +48,9 @@ class HostWeights final : public WeightSource {
 // Fetches weights for a builder and places them on the backend: matrices (linear weights and
 // embedding tables) in `matrix_dtype` (nullopt: as stored, f32 where the backend lacks the
 // stored dtype), converting only when the dtypes differ and otherwise adopting the host tensor
-// (the CPU then reads the mapped checkpoint itself); norm weights and biases in f32. Counts the
-// parameters it hands out.
+// (the CPU then reads the mapped checkpoint itself); norm weights and biases rounded to
+// `matrix_dtype` like every parameter of a converted model, and computed with in f32. Counts
+// the parameters it hands out.
 class WeightLoader {
  public:
   WeightLoader(const WeightSource& source, Backend& backend, std::optional<DType> matrix_dtype)
