@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "harness/backend/backend.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/timer.hpp"
 
@@ -25,8 +26,20 @@ struct Sequence {
   std::vector<size_t> text_end;        // completion length after each generated token
   std::vector<double> logprobs;
   bool wants_row = false;
-  size_t row = 0;  // this step's logit row
+  size_t row = 0;      // this step's logit row
+  int candidates = 0;  // this step's token comes from the device's top `candidates`; 0: all
 };
+
+// How many of the largest logits decide the next token, or 0 when the whole row is needed
+// (token healing's masked step, the repetition penalty, sampling without top-k). One more than
+// top_k is fetched to see whether the k-th value is tied (HF keeps ties).
+int candidates_needed(const Sequence& s, const SamplingParams& p, int64_t vocab) {
+  const size_t step = s.tokens.size() - s.prompt_size;
+  if ((step == 0 && !s.first_allowed.empty()) || p.repetition_penalty != 1.0) return 0;
+  if (p.temperature == 0.0) return 1;
+  if (p.top_k > 0) return static_cast<int>(std::min<int64_t>(vocab, int64_t{p.top_k} + 1));
+  return 0;
+}
 
 double log_softmax_at(std::span<const float> row, int32_t token) {
   double max = -INFINITY;
@@ -177,7 +190,8 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
     }
   };
 
-  std::vector<float> logits;
+  std::vector<float> logits;  // the whole batch's rows, brought back only when a row needs them
+  std::vector<float> sparse(static_cast<size_t>(vocab));
   admit();
   while (!live.empty()) {
     ForwardBatch batch;
@@ -208,8 +222,35 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
         s.fed += feed;
       }
     }
-    model_.forward(batch, *cache_, logits);
+    const Tensor& device_logits = model_.forward_logits(batch, *cache_);
     ++stats_.forward_calls;
+    // Rows whose token depends only on the largest logits are drawn from the device's top-k;
+    // the others (and ties at the k-th value) bring the whole batch's logits back.
+    int fetch = 0;
+    bool need_rows = false;
+    for (Sequence& s : live) {
+      if (!s.wants_row) continue;
+      s.candidates = candidates_needed(s, requests[s.request].params, vocab);
+      fetch = std::max(fetch, s.candidates);
+      need_rows = need_rows || s.candidates == 0;
+    }
+    TopK top;
+    if (fetch > 0) top = model_.backend().top_k(device_logits, fetch);
+    for (Sequence& s : live) {
+      if (!s.wants_row || s.candidates <= 1) continue;
+      const int k = requests[s.request].params.top_k;
+      const float* values = top.values.data() + s.row * static_cast<size_t>(top.k);
+      if (k < vocab && values[k] == values[k - 1]) {
+        s.candidates = 0;
+        need_rows = true;
+      }
+    }
+    if (need_rows) {
+      logits.assign(static_cast<size_t>(device_logits.numel()), 0.0f);
+      Tensor host =
+          Tensor::view(logits.data(), device_logits.shape(), DType::F32, Device::Cpu, nullptr);
+      model_.backend().download(device_logits, host);
+    }
 
     for (auto it = live.begin(); it != live.end();) {
       Sequence& s = *it;
@@ -218,19 +259,32 @@ std::vector<GenerationResult> Generator::generate(std::span<const GenerationRequ
         continue;
       }
       const GenerationRequest& r = requests[s.request];
-      const std::span<const float> logit_row(logits.data() + static_cast<int64_t>(s.row) * vocab,
-                                             static_cast<size_t>(vocab));
       const size_t step = s.tokens.size() - s.prompt_size;
       int32_t token = 0;
-      if (step == 0 && !s.first_allowed.empty()) {
-        std::vector<float> healing(logit_row.size(), -INFINITY);
-        for (int32_t t : s.first_allowed)
-          healing[static_cast<size_t>(t)] = logit_row[static_cast<size_t>(t)];
-        token = select_token(healing, s.tokens, r.params, step);
+      if (s.candidates > 0) {
+        // The same draw over a row holding only the candidates: every other token is below the
+        // k-th value, so top-k would have removed it anyway.
+        const int kept = s.candidates == 1 ? 1 : std::min(r.params.top_k, top.k);
+        const size_t base = s.row * static_cast<size_t>(top.k);
+        std::fill(sparse.begin(), sparse.end(), -INFINITY);
+        for (int j = 0; j < kept; ++j) {
+          sparse[static_cast<size_t>(top.indices[base + j])] = top.values[base + j];
+        }
+        token = select_token(sparse, s.tokens, r.params, step);
+        s.logprobs.push_back(double{sparse[static_cast<size_t>(token)]} - top.logsumexp[s.row]);
       } else {
-        token = select_token(logit_row, s.tokens, r.params, step);
+        const std::span<const float> logit_row(logits.data() + static_cast<int64_t>(s.row) * vocab,
+                                               static_cast<size_t>(vocab));
+        if (step == 0 && !s.first_allowed.empty()) {
+          std::vector<float> healing(logit_row.size(), -INFINITY);
+          for (int32_t t : s.first_allowed)
+            healing[static_cast<size_t>(t)] = logit_row[static_cast<size_t>(t)];
+          token = select_token(healing, s.tokens, r.params, step);
+        } else {
+          token = select_token(logit_row, s.tokens, r.params, step);
+        }
+        s.logprobs.push_back(log_softmax_at(logit_row, token));
       }
-      s.logprobs.push_back(log_softmax_at(logit_row, token));
       s.tokens.push_back(token);
       ++stats_.generated_tokens;
       const size_t generated = step + 1;

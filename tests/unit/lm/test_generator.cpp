@@ -229,3 +229,45 @@ TEST_CASE("stop strings cut the text before them; EOS and length finish") {
   CHECK(g.finish == FinishReason::Length);
   CHECK(g.tokens == std::vector<int32_t>{115, 38, 192, 181, 188, 248});
 }
+
+TEST_CASE("top-k draws from the device's candidates equal draws over the full logit row") {
+  // Replays every step on the CPU from full-sequence logits: the host sampler on the whole row
+  // must pick the token the generator picked from the backend's top-k candidates.
+  Fixture f;
+  std::vector<GenerationRequest> requests = sampled_requests();
+  for (auto& r : requests) {
+    r.params.top_k = 1 + static_cast<int>(r.params.seed % 50);
+    r.params.temperature = 0.7 + static_cast<double>(r.params.seed % 3) * 0.4;
+  }
+  const auto results = f.lm->generate(requests);
+  const int64_t vocab = f.lm->model().config().vocab_size;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    CAPTURE(i);
+    std::vector<int32_t> tokens = {1};
+    const auto prompt = id_tokenizer()->encode(requests[i].prompt);
+    tokens.insert(tokens.end(), prompt.begin(), prompt.end());
+    const size_t prompt_size = tokens.size();
+    tokens.insert(tokens.end(), results[i].tokens.begin(), results[i].tokens.end());
+    auto cache = f.lm->model().make_cache(1, static_cast<int>(tokens.size()));
+    ForwardBatch batch;
+    for (size_t p = 0; p < tokens.size(); ++p) {
+      batch.tokens.push_back(tokens[p]);
+      batch.positions.push_back(static_cast<int32_t>(p));
+      batch.slots.push_back(0);
+    }
+    std::vector<float> logits;
+    f.lm->model().forward(batch, *cache, logits);
+    for (size_t t = 0; t < results[i].tokens.size(); ++t) {
+      CAPTURE(t);
+      const std::span<const float> row(logits.data() + (prompt_size - 1 + t) * vocab,
+                                       static_cast<size_t>(vocab));
+      const std::span<const int32_t> history(tokens.data(), prompt_size + t);
+      CHECK(select_token(row, history, requests[i].params, t) == results[i].tokens[t]);
+      double max = -INFINITY, sum = 0.0;
+      for (float x : row) max = std::max(max, double{x});
+      for (float x : row) sum += std::exp(double{x} - max);
+      const double logprob = row[static_cast<size_t>(results[i].tokens[t])] - max - std::log(sum);
+      CHECK(std::abs(logprob - results[i].logprobs[t]) < 1e-4);
+    }
+  }
+}
