@@ -1,7 +1,9 @@
 #pragma once
 // The CUDA backend's factory. Defined by harness/backend/cuda/ when the toolkit is found, and by
 // cuda_stub.cpp (zero devices, "built without CUDA") otherwise.
+#include <cstdint>
 #include <memory>
+#include <string>
 
 namespace tb {
 
@@ -11,5 +13,17 @@ class Backend;
 int cuda_device_count();
 // A backend on device `device`; throws tb::Error (Unsupported) when there is none.
 std::unique_ptr<Backend> make_cuda_backend(int device);
+
+// The GPU benchmark's reference rates, measured on `device` in the calling process: a raw
+// cuBLAS bf16 GEMM (bf16 in and out, f32 accumulation) of gemm_size^3 in FLOP/s, and a
+// device-to-device cudaMemcpy of copy_bytes in bytes/s counting the bytes read and written.
+// Only in CUDA builds (tests/bench/bench_gpu.cpp is built only there).
+struct CudaReferenceRates {
+  std::string device;
+  double bf16_gemm_flops = 0.0;
+  double copy_bytes_per_s = 0.0;
+};
+CudaReferenceRates measure_cuda_reference_rates(int device, int gemm_size = 8192,
+                                                int64_t copy_bytes = int64_t{1} << 30);
 
 }  // namespace tb

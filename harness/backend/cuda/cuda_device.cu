@@ -4,6 +4,7 @@
 #include <string>
 
 #include "harness/backend/backend.hpp"
+#include "harness/backend/cuda/cuda_backend_impl.cuh"
 #include "harness/backend/cuda_backend.hpp"
 #include "harness/core/error.hpp"
 
@@ -25,10 +26,7 @@ std::unique_ptr<Backend> make_cuda_backend(int device) {
     throw Error(ErrorKind::BadInput, "cuda:" + std::to_string(device) + ": no such device (" +
                                          std::to_string(count) + " visible)");
   }
-  // The kernels and cuBLAS products land with the CUDA backend work; until then the device is
-  // detected but not used.
-  throw Error(ErrorKind::Unsupported,
-              "cuda:" + std::to_string(device) + ": the CUDA backend's kernels are not built yet");
+  return std::make_unique<cuda::CudaBackend>(device);
 }
 
 }  // namespace tb
