@@ -52,17 +52,6 @@ std::vector<std::vector<const Doc*>> make_chunks(const std::vector<const Doc*>& 
   return chunks;
 }
 
-// The chunks of the whole run (over `kept`) that hold this shard's `docs`.
-std::vector<std::vector<const Doc*>> make_chunks_of_shard(const std::vector<const Doc*>& kept,
-                                                          const std::vector<const Doc*>& docs,
-                                                          int chunk_docs) {
-  const std::set<const Doc*> mine(docs.begin(), docs.end());
-  std::vector<std::vector<const Doc*>> out;
-  for (auto& chunk : make_chunks(kept, static_cast<size_t>(chunk_docs)))
-    if (!chunk.empty() && mine.count(chunk.front())) out.push_back(std::move(chunk));
-  return out;
-}
-
 std::string weights_dtype(const Checkpoint& checkpoint) {
   const std::vector<std::string> names = checkpoint.names();
   return names.empty() ? "?" : std::string(dtype_name(checkpoint.tensor(names.front()).dtype));
@@ -192,12 +181,13 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, const DocLimit& limit, const S
   store_document_counts(store, run_id, suite, kept);
   // A shard takes every N-th chunk of the whole run's chunks, so its batches (and numbers) are
   // exactly those of one process.
+  std::vector<std::vector<const Doc*>> chunks;  // this shard's
   std::vector<const Doc*> docs;
-  {
-    const auto chunks = make_chunks(kept, static_cast<size_t>(args.chunk_docs));
-    for (size_t j = 0; j < chunks.size(); ++j)
-      if (static_cast<int>(j % static_cast<size_t>(shard.count)) == shard.index)
-        docs.insert(docs.end(), chunks[j].begin(), chunks[j].end());
+  const auto all_chunks = make_chunks(kept, static_cast<size_t>(args.chunk_docs));
+  for (size_t j = 0; j < all_chunks.size(); ++j) {
+    if (j % static_cast<size_t>(shard.count) != static_cast<size_t>(shard.index)) continue;
+    chunks.push_back(all_chunks[j]);
+    docs.insert(docs.end(), all_chunks[j].begin(), all_chunks[j].end());
   }
   const std::set<std::string> done = store.done_doc_ids(run_id);
   Progress progress(suite.name(), static_cast<int64_t>(docs.size()),
@@ -208,7 +198,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, const DocLimit& limit, const S
   const GenerationStats generation_before = lm.generation_stats();
   Timer timer;
   try {
-    for (const auto& chunk : make_chunks_of_shard(kept, docs, args.chunk_docs)) {
+    for (const auto& chunk : chunks) {
       std::vector<const Doc*> todo;
       for (const Doc* d : chunk) {
         if (done.count(d->id) == 0) todo.push_back(d);
