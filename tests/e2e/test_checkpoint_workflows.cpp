@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -210,6 +211,32 @@ TEST_CASE("sweep over three checkpoints, killed midway and restarted; compare pe
   CHECK(compared.out.find("step 2000) -> run 3") != std::string::npos);
   CHECK(compared.out.find("perplexity") != std::string::npos);
   CHECK(compared.out.find("better") != std::string::npos);  // less noise, lower perplexity
+  // A directory with the same weights shares the run (keyed by content) but keeps its path and
+  // step: nothing is computed, and step:4000 names run 3.
+  fs::create_directories(dir.path / "copy");
+  fs::copy(run / "checkpoint-3000", dir.path / "copy" / "step-4000", fs::copy_options::recursive);
+  const auto copy =
+      test::run_tunebench("eval --model " + q(dir.path / "copy" / "step-4000") +
+                          " --suite abc-ppl --chunk-docs 1 --threads 1 --db " + q(db));
+  REQUIRE_MESSAGE(copy.exit_code == 0, copy.err);
+  CHECK(copy.out.find("run 3: already finished, nothing recomputed") != std::string::npos);
+  {
+    tb::Store store = tb::Store::open(db);
+    CHECK(store.list_runs().size() == 3);
+    const auto models = store.run_models();
+    REQUIRE(models.size() == 4);
+    const auto copied = std::find_if(models.begin(), models.end(), [](const tb::RunModel& m) {
+      return m.checkpoint_step == 4000;
+    });
+    REQUIRE(copied != models.end());
+    CHECK(copied->run_id == 3);
+  }
+  const auto same = test::run_tunebench("compare step:3000 step:4000 --format json --db " + q(db));
+  REQUIRE_MESSAGE(same.exit_code == 0, same.err);
+  const auto same_steps = nlohmann::json::parse(same.out);
+  CHECK(same_steps.at(0).at("candidate").at("checkpoint_step") == 4000);
+  CHECK(same_steps.at(0).at("metrics").at(0).at("delta") == 0.0);
+
   const auto csv = test::run_tunebench("compare 1 2 3 --format csv --db " + q(db));
   CHECK(csv.exit_code == 0);
   CHECK(std::count(csv.out.begin(), csv.out.end(), '\n') > 2);
