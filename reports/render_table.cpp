@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "suites/metric_registry.hpp"
+
 namespace tb {
 
 namespace {
@@ -47,6 +49,15 @@ std::string trim_right(std::string line) {
   return line;
 }
 
+// The registry's direction (no arrow for descriptive figures); the stored flag for a metric the
+// registry does not know.
+std::string arrow(const MetricValue& m) {
+  const auto info = find_metric(m.name);
+  const Direction d =
+      info ? info->direction : (m.higher_is_better ? Direction::Higher : Direction::Lower);
+  return d == Direction::Higher ? " \u2191" : d == Direction::Lower ? " \u2193" : "";
+}
+
 }  // namespace
 
 std::string render_metric_table(const Run& run, std::span<const MetricValue> metrics,
@@ -58,7 +69,7 @@ std::string render_metric_table(const Run& run, std::span<const MetricValue> met
     Row row = {first ? run.info.suite : "",
                first ? run.info.suite_version : "",
                m.subset.empty() ? "(all)" : m.subset,
-               m.name + (m.higher_is_better ? " \u2191" : " \u2193"),
+               m.name + arrow(m),
                number(m.value),
                number(m.standard_error),
                std::to_string(m.n)};

@@ -83,9 +83,25 @@ constexpr const char* kSchemaV2 = R"sql(
 ALTER TABLE samples ADD COLUMN response TEXT NOT NULL DEFAULT '';
 )sql";
 
+// v3: run_models, every checkpoint directory that evaluated to a run (two directories with
+// identical weights share one run, keyed by content, but each keeps its path and step), and
+// samples.doc_json, the document as the suite loaded it (lm-eval's per-sample "doc").
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE run_models (
+  run_id          INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  model_path      TEXT NOT NULL,
+  checkpoint_step INTEGER,
+  UNIQUE (run_id, model_path)
+);
+INSERT INTO run_models (run_id, model_path, checkpoint_step)
+  SELECT id, model_path, checkpoint_step FROM runs;
+ALTER TABLE samples ADD COLUMN doc_json TEXT NOT NULL DEFAULT 'null';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
 };
 
 bool has_table(const sqlite::Database& db, std::string_view name) {

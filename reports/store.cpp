@@ -6,6 +6,7 @@
 
 #include "reports/hashing.hpp"
 #include "reports/schema.hpp"
+#include "suites/metric_registry.hpp"
 
 namespace tb {
 
@@ -101,6 +102,7 @@ SampleRow make_sample_row(const Doc& doc, SampleResult result) {
   row.doc_hash = hash_doc(doc);
   row.prompt_hash = hash_text(result.prompt);
   row.target_hash = hash_text(result.target);
+  row.doc = doc.data;
   row.result = std::move(result);
   return row;
 }
@@ -161,8 +163,24 @@ int64_t Store::begin_run(const RunInfo& info) {
         .run();
     id = db_.last_insert_rowid();
   }
+  insert_run_model(id, info.model_path);
   transaction.commit();
   return id;
+}
+
+void Store::insert_run_model(int64_t run_id, const std::string& model_path) {
+  db_.prepare(
+         "INSERT OR IGNORE INTO run_models (run_id, model_path, checkpoint_step) "
+         "VALUES (?1, ?2, ?3)")
+      .bind_all(run_id, model_path, parse_checkpoint_step(model_path))
+      .run();
+}
+
+void Store::add_run_model(int64_t run_id, const std::string& model_path) {
+  sqlite::Transaction transaction(db_);
+  require_run(run_id);
+  insert_run_model(run_id, model_path);
+  transaction.commit();
 }
 
 std::set<std::string> Store::done_doc_ids(int64_t run_id) const {
@@ -182,15 +200,15 @@ void Store::require_run(int64_t run_id) const {
 void Store::insert_samples(int64_t run_id, std::span<const SampleRow> rows) {
   auto insert = db_.prepare(
       "INSERT INTO samples (run_id, doc_id, subset, doc_hash, prompt_hash, target_hash, prompt, "
-      "target, option_scores, prediction, gold, correct, values_json, response) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+      "target, option_scores, prediction, gold, correct, values_json, response, doc_json) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   for (const SampleRow& row : rows) {
     const SampleResult& r = row.result;
     std::optional<int64_t> correct;
     if (r.prediction >= 0 && r.gold >= 0) correct = r.prediction == r.gold ? 1 : 0;
     insert.bind_all(run_id, r.doc_id, r.subset, row.doc_hash, row.prompt_hash, row.target_hash,
                     r.prompt, r.target, encode_scores(r.option_scores), r.prediction, r.gold,
-                    correct, encode_values(r.values), r.response);
+                    correct, encode_values(r.values), r.response, row.doc.dump());
     try {
       insert.run();
     } catch (const sqlite::SqliteError& e) {
@@ -226,7 +244,10 @@ void Store::finish_run(int64_t run_id, std::span<const MetricValue> metrics) {
       "INSERT INTO metrics (run_id, name, subset, value, stderr, n, higher_is_better) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   for (const MetricValue& m : metrics) {
-    insert.bind_all(run_id, m.name, m.subset, m.value, m.standard_error, m.n, m.higher_is_better);
+    // The registry decides directions; a metric it does not know keeps the suite's.
+    const auto info = find_metric(m.name);
+    const bool higher = info ? info->direction == Direction::Higher : m.higher_is_better;
+    insert.bind_all(run_id, m.name, m.subset, m.value, m.standard_error, m.n, higher);
     try {
       insert.run();
     } catch (const sqlite::SqliteError& e) {
@@ -293,7 +314,8 @@ std::optional<Run> Store::find_run(const std::string& key) const {
 std::vector<SampleRow> Store::samples(int64_t run_id) const {
   auto stmt = db_.prepare(
       "SELECT doc_id, subset, doc_hash, prompt_hash, target_hash, prompt, target, "
-      "option_scores, prediction, gold, values_json, response FROM samples WHERE run_id = ?1 "
+      "option_scores, prediction, gold, values_json, response, doc_json FROM samples "
+      "WHERE run_id = ?1 "
       "ORDER BY rowid");
   stmt.bind(1, run_id);
   std::vector<SampleRow> rows;
@@ -317,6 +339,7 @@ std::vector<SampleRow> Store::samples(int64_t run_id) const {
     for (const auto& [name, v] : values.items())
       r.values[name] = decode_number(v, path(), "samples.values_json");
     r.response = stmt.text(11);
+    row.doc = parse_json(stmt.text(12), path(), "samples.doc_json");
     rows.push_back(std::move(row));
   }
   return rows;
@@ -335,7 +358,8 @@ std::vector<MetricValue> Store::metrics(int64_t run_id) const {
     m.value = stmt.real(2);
     m.standard_error = stmt.real(3);
     m.n = stmt.int64(4);
-    m.higher_is_better = stmt.int64(5) != 0;
+    const auto info = find_metric(m.name);
+    m.higher_is_better = info ? info->direction == Direction::Higher : stmt.int64(5) != 0;
     metrics.push_back(std::move(m));
   }
   return metrics;
@@ -360,6 +384,14 @@ std::vector<ProfileRow> Store::profiles(int64_t run_id) const {
     profiles.push_back(std::move(p));
   }
   return profiles;
+}
+
+std::vector<RunModel> Store::run_models() const {
+  auto stmt = db_.prepare(
+      "SELECT run_id, model_path, checkpoint_step FROM run_models ORDER BY run_id, model_path");
+  std::vector<RunModel> out;
+  while (stmt.step()) out.push_back({stmt.int64(0), stmt.text(1), stmt.optional_int64(2)});
+  return out;
 }
 
 }  // namespace tb

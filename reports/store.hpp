@@ -21,9 +21,18 @@ namespace tb {
 // A sample as stored: the suite's result plus the hashes that tie it to its inputs.
 struct SampleRow {
   SampleResult result;
-  std::string doc_hash;     // hash_doc(doc)
-  std::string prompt_hash;  // hash_text(result.prompt)
-  std::string target_hash;  // hash_text(result.target)
+  std::string doc_hash;          // hash_doc(doc)
+  std::string prompt_hash;       // hash_text(result.prompt)
+  std::string target_hash;       // hash_text(result.target)
+  nlohmann::json doc = nullptr;  // Doc::data, for lm-eval's per-sample "doc"
+};
+
+// A checkpoint directory that evaluated to a run (several directories with identical weights
+// share a run).
+struct RunModel {
+  int64_t run_id = 0;
+  std::string model_path;
+  std::optional<int64_t> checkpoint_step;
 };
 SampleRow make_sample_row(const Doc& doc, SampleResult result);
 
@@ -54,7 +63,10 @@ class Store {
   std::string integrity_check() const;
 
   // The id of the run with info's run_key, set back to 'running' (resume), or of a new run.
+  // info.model_path is added to the run's model paths (run_models).
   int64_t begin_run(const RunInfo& info);
+  // Adds a model path to the run's (a directory with the same weights as the run's).
+  void add_run_model(int64_t run_id, const std::string& model_path);
   // The documents of the run already stored: the runner skips them on resume.
   std::set<std::string> done_doc_ids(int64_t run_id) const;
   // Stores a batch in one transaction. A doc_id already stored for the run, or repeated in the
@@ -74,6 +86,8 @@ class Store {
   std::vector<SampleRow> samples(int64_t run_id) const;  // in the order they were stored
   std::vector<MetricValue> metrics(int64_t run_id) const;
   std::vector<ProfileRow> profiles(int64_t run_id) const;
+  // Every (run, model path) pair, by run id then path.
+  std::vector<RunModel> run_models() const;
 
   // The connection, for the module's own multi-step operations (merge).
   sqlite::Database& database() { return db_; }
@@ -82,6 +96,7 @@ class Store {
   explicit Store(sqlite::Database db) : db_(std::move(db)) {}
   void insert_samples(int64_t run_id, std::span<const SampleRow> rows);
   void insert_profile(int64_t run_id, const ProfileRow& profile);
+  void insert_run_model(int64_t run_id, const std::string& model_path);
   void require_run(int64_t run_id) const;
 
   sqlite::Database db_;

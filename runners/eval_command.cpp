@@ -8,32 +8,26 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "harness/backend/cuda_backend.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/timer.hpp"
 #include "harness/io/json_file.hpp"
+#include "reports/lm_eval_files.hpp"
 #include "reports/render_json.hpp"
 #include "reports/render_table.hpp"
 #include "reports/store.hpp"
+#include "runners/doc_limit.hpp"
 #include "runners/git_sha.hpp"
+#include "runners/lm_eval_export.hpp"
 #include "runners/model_loading.hpp"
 #include "runners/progress.hpp"
 #include "runners/request_dispatch.hpp"
+#include "runners/shard.hpp"
 #include "suites/registry.hpp"
 
 namespace tb {
 
 namespace {
-
-struct EvalArgs {
-  ModelOptions model;
-  std::vector<std::string> suites;
-  std::vector<std::string> data;  // "suite=path"
-  std::string db = "tunebench.sqlite";
-  int chunk_docs = 32;
-  int64_t limit = 0;
-  int64_t seed = 1234;
-  bool json = false;
-};
 
 // Documents in fixed chunks: grouped by subset (so a chunk shares its few-shot block), cut
 // every `size` documents. Chunks are the unit of storage, so a resumed run recomputes exactly
@@ -128,7 +122,24 @@ struct SuiteOutcome {
   bool reused = false;
 };
 
-SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loaded, Store& store) {
+// The documents of each subset before and after --limit, stored once per run (phase
+// "documents") for lm-eval's n-samples.
+void store_document_counts(Store& store, int64_t run_id, const Suite& suite,
+                           const std::vector<const Doc*>& kept) {
+  for (const ProfileRow& p : store.profiles(run_id))
+    if (p.phase == "documents") return;
+  std::map<std::string, int64_t> original, effective;
+  for (const Doc& d : suite.docs()) ++original[d.subset];
+  for (const Doc* d : kept) ++effective[d->subset];
+  ProfileRow p;
+  p.phase = "documents";
+  p.tokens_per_s = p.tflops = p.mfu = p.mbu = std::numeric_limits<double>::quiet_NaN();
+  p.raw = {{"original", original}, {"effective", effective}};
+  store.add_profile(run_id, p);
+}
+
+SuiteOutcome evaluate_suite(const EvalArgs& args, const DocLimit& limit, const Shard& shard,
+                            Suite& suite, LoadedModel& loaded, Store& store) {
   LanguageModel& lm = *loaded.lm;
   RunInfo info;
   info.model_path = args.model.dir.string();
@@ -143,7 +154,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
   info.suite = suite.name();
   info.suite_version = suite.version();
   info.options = {{"suite", suite.options()},
-                  {"limit", args.limit},
+                  {"limit", limit.to_json()},
                   {"chunk_docs", args.chunk_docs},
                   {"context_window", lm.context_window()},
                   {"rolling_stride", args.model.lm.rolling_stride},
@@ -151,11 +162,28 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
                   {"seed", args.seed}};
 
   SuiteOutcome outcome;
+  // A finished run of these documents is left as it is: nothing recomputed, nothing rewritten.
+  if (const auto existing = store.find_run(run_key(info));
+      existing && existing->status == RunStatus::Finished) {
+    store.add_run_model(existing->id, info.model_path);  // same weights, maybe another path
+    outcome.run = *existing;
+    outcome.metrics = store.metrics(existing->id);
+    outcome.run_cost = stored_cost(store, existing->id);
+    outcome.reused = true;
+    return outcome;
+  }
   const int64_t run_id = store.begin_run(info);
+  const std::vector<const Doc*> kept = apply_doc_limit(suite.docs(), limit);
+  store_document_counts(store, run_id, suite, kept);
+  // A shard takes every N-th chunk of the whole run's chunks, so its batches (and numbers) are
+  // exactly those of one process.
+  std::vector<std::vector<const Doc*>> chunks;  // this shard's
   std::vector<const Doc*> docs;
-  for (const Doc& d : suite.docs()) {
-    if (args.limit > 0 && static_cast<int64_t>(docs.size()) >= args.limit) break;
-    docs.push_back(&d);
+  const auto all_chunks = make_chunks(kept, static_cast<size_t>(args.chunk_docs));
+  for (size_t j = 0; j < all_chunks.size(); ++j) {
+    if (j % static_cast<size_t>(shard.count) != static_cast<size_t>(shard.index)) continue;
+    chunks.push_back(all_chunks[j]);
+    docs.insert(docs.end(), all_chunks[j].begin(), all_chunks[j].end());
   }
   const std::set<std::string> done = store.done_doc_ids(run_id);
   Progress progress(suite.name(), static_cast<int64_t>(docs.size()),
@@ -166,7 +194,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
   const GenerationStats generation_before = lm.generation_stats();
   Timer timer;
   try {
-    for (const auto& chunk : make_chunks(docs, static_cast<size_t>(args.chunk_docs))) {
+    for (const auto& chunk : chunks) {
       std::vector<const Doc*> todo;
       for (const Doc* d : chunk) {
         if (done.count(d->id) == 0) todo.push_back(d);
@@ -250,8 +278,12 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, Suite& suite, LoadedModel& loa
   return outcome;
 }
 
-void run_eval(const EvalArgs& args) {
+}  // namespace
+
+std::vector<int64_t> run_eval(const EvalArgs& args) {
   if (args.chunk_docs < 1) throw Error(ErrorKind::BadInput, "--chunk-docs must be positive");
+  const DocLimit limit = parse_doc_limit(args.limit);
+  const Shard shard = resolve_shard(args.shard);
   if (args.model.lm.generation_batch < 1) {
     throw Error(ErrorKind::BadInput, "--gen-batch must be positive");
   }
@@ -282,14 +314,28 @@ void run_eval(const EvalArgs& args) {
       throw Error(ErrorKind::BadInput, "--data " + name + "=" + path + ": no such --suite");
     }
   }
-  Store store = Store::open(args.db);
-  LoadedModel loaded = load_language_model(args.model);
+  const std::filesystem::path db = shard_store_path(args.db, shard);
+  Store store = Store::open(db);
+  ModelOptions model = args.model;
+  if (shard.active() || shard.local_rank) {
+    model.device = shard_device(model.device, shard, cuda_device_count());
+    fmt::print(stderr, "shard {} of {} ({}), device {}, store {}\n", shard.index, shard.count,
+               shard.source, model.device, db.string());
+  }
+  LoadedModel loaded = load_language_model(model);
 
   std::vector<RunMetrics> all;
+  std::vector<int64_t> ids;
   for (auto& suite : suites) {
-    const SuiteOutcome o = evaluate_suite(args, *suite, loaded, store);
+    const SuiteOutcome o = evaluate_suite(args, limit, shard, *suite, loaded, store);
     all.push_back({o.run, o.metrics});
+    ids.push_back(o.run.id);
     if (args.json) continue;
+    if (o.reused) {
+      fmt::print("{}", render_metric_table(o.run, o.metrics, TableFormat::Text));
+      fmt::print("run {}: already finished, nothing recomputed\n\n", o.run.id);
+      continue;
+    }
     fmt::print("{}", render_metric_table(o.run, o.metrics, TableFormat::Text));
     const ScoringStats& s = o.sharing;
     const GenerationStats& g = o.generation;
@@ -327,16 +373,22 @@ void run_eval(const EvalArgs& args) {
     }
     fmt::print("\n");
   }
-  if (args.json) fmt::print("{}\n", render_lm_eval_json(all).dump(2));
-  fmt::print(stderr, "results in {}\n", args.db);
+  if (args.json) {
+    std::vector<RunMetrics> detailed;
+    for (const int64_t id : ids) detailed.push_back(lm_eval_run_metrics(store, id));
+    fmt::print("{}\n", render_lm_eval_json(detailed).dump(2));
+  }
+  if (!args.output_path.empty()) {
+    for (const auto& file : write_lm_eval_output(store, ids, args.output_path, args.log_samples))
+      fmt::print(stderr, "wrote {}\n", file.string());
+  }
+  fmt::print(stderr, "results in {}\n", db.string());
+  return ids;
 }
 
-}  // namespace
-
-void add_eval_command(CLI::App& app) {
-  auto args = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand("eval", "Evaluate suites into the SQLite store (resumable)");
-  cmd->add_option("--model", args->model.dir, "Hugging Face checkpoint directory")->required();
+void add_eval_options(CLI::App& cmd_ref, EvalArgs& a) {
+  CLI::App* cmd = &cmd_ref;
+  EvalArgs* args = &a;
   cmd->add_option("--suite", args->suites, "Suites, comma-separated: built-in names or spec files")
       ->required();
   cmd->add_option("--data", args->data, "SUITE=PATH: data file or directory for a suite");
@@ -356,9 +408,23 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--gen-batch", args->model.lm.generation_batch,
                   "Sequences generated together (one KV-cache slot each; results do not "
                   "depend on it)");
-  cmd->add_option("--limit", args->limit, "Only the first N documents of each suite");
+  cmd->add_option("--limit", args->limit,
+                  "Only the first N documents of each subtask, or a fraction 0 < f < 1 of them");
   cmd->add_option("--seed", args->seed, "Seed recorded with the run");
   cmd->add_flag("--json", args->json, "Print lm-eval style JSON instead of tables");
+  cmd->add_option("--shard", args->shard,
+                  "K/N: evaluate shard K of N into its own store (default: from MPI or Slurm)");
+  cmd->add_option("--output_path,--output-path", args->output_path,
+                  "Also write lm-eval's results_<date>.json under this directory");
+  cmd->add_flag("--log_samples,--log-samples", args->log_samples,
+                "With --output_path: also write lm-eval's samples_<suite>_<date>.jsonl");
+}
+
+void add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate suites into the SQLite store (resumable)");
+  cmd->add_option("--model", args->model.dir, "Hugging Face checkpoint directory")->required();
+  add_eval_options(*cmd, *args);
   cmd->callback([args] { run_eval(*args); });
 }
 

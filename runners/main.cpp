@@ -5,10 +5,14 @@
 #include <exception>
 
 #include "harness/core/error.hpp"
+#include "runners/compare_command.hpp"
 #include "runners/eval_command.hpp"
+#include "runners/export_command.hpp"
+#include "runners/merge_command.hpp"
 #include "runners/metrics_command.hpp"
 #include "runners/runs_command.hpp"
 #include "runners/score_command.hpp"
+#include "runners/sweep_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"tunebench: evaluation and benchmarking of symbolic-music language models"};
@@ -17,6 +21,11 @@ int main(int argc, char** argv) {
   tb::add_eval_command(app);
   tb::add_runs_commands(app);
   tb::add_metrics_command(app);
+  tb::add_sweep_command(app);
+  tb::add_compare_command(app);
+  tb::add_gate_command(app);
+  tb::add_merge_command(app);
+  tb::add_export_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,6 +10,7 @@
 #include "reports/render_json.hpp"
 #include "reports/render_table.hpp"
 #include "reports/store.hpp"
+#include "runners/lm_eval_export.hpp"
 
 namespace tb {
 
@@ -95,7 +96,7 @@ void show_run(const RunsArgs& args) {
   if (!args.responses.empty()) write_responses(store, args.run_id, args.responses);
   const std::vector<MetricValue> metrics = store.metrics(args.run_id);
   if (args.json) {
-    const std::vector<RunMetrics> one = {{run, metrics}};
+    const std::vector<RunMetrics> one = {lm_eval_run_metrics(store, args.run_id)};
     fmt::print("{}\n", render_lm_eval_json(one).dump(2));
     return;
   }

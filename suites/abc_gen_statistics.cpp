@@ -5,6 +5,7 @@
 
 #include "metrics/notes/abc_notes.hpp"
 #include "metrics/statistics/set_comparison.hpp"
+#include "suites/metric_registry.hpp"
 
 namespace tb::suites {
 
@@ -53,8 +54,10 @@ std::vector<MetricValue> compare_with_reference(std::span<const SampleResult> sa
   for (const st::FeatureComparison& c : st::compare_sets(generated, reference)) {
     const std::string name(st::feature_name(c.feature));
     const auto n = static_cast<int64_t>(c.generated);
-    if (std::isfinite(c.kl)) out.push_back({"kl_" + name, "", c.kl, no_stderr, n, false});
-    if (std::isfinite(c.overlap)) out.push_back({"oa_" + name, "", c.overlap, no_stderr, n, true});
+    if (std::isfinite(c.kl))
+      out.push_back({"kl_" + name, "", c.kl, no_stderr, n, higher_is_better("kl_" + name)});
+    if (std::isfinite(c.overlap))
+      out.push_back({"oa_" + name, "", c.overlap, no_stderr, n, higher_is_better("oa_" + name)});
   }
   return out;
 }

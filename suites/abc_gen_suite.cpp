@@ -9,6 +9,7 @@
 #include "metrics/repetition.hpp"
 #include "suites/abc_gen_statistics.hpp"
 #include "suites/abc_prompts.hpp"
+#include "suites/metric_registry.hpp"
 #include "suites/registry.hpp"
 
 namespace tb::suites {
@@ -17,33 +18,33 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Values in the order they are aggregated, and whether higher is better.
-constexpr std::pair<const char*, bool> kValues[] = {
-    {"tier1", true},
-    {"tier2", true},
-    {"tier3", true},
-    {"tier4", true},
-    {"level_at_least_1", true},
-    {"level_at_least_2", true},
-    {"level_at_least_3", true},
-    {"level_at_least_4", true},
-    {"level", true},
-    {"header_complete", true},
-    {"uses_repeats", true},
-    {"truncated", false},
-    {"loop", false},
-    {"seq_rep_1", false},
-    {"seq_rep_2", false},
-    {"seq_rep_3", false},
-    {"seq_rep_4", false},
-    {"rep_w16", false},
-    {"rep_r", false},
-    {"lrs_ratio", false},
-    {"bar_repetition", false},
-    {"tokens", true},
-    {"finish_eos", true},
-    {"finish_stop", true},
-    {"finish_length", false},
+// Values in the order they are aggregated (directions: suites/metric_registry.cpp).
+constexpr const char* kValues[] = {
+    "tier1",
+    "tier2",
+    "tier3",
+    "tier4",
+    "level_at_least_1",
+    "level_at_least_2",
+    "level_at_least_3",
+    "level_at_least_4",
+    "level",
+    "header_complete",
+    "uses_repeats",
+    "truncated",
+    "loop",
+    "seq_rep_1",
+    "seq_rep_2",
+    "seq_rep_3",
+    "seq_rep_4",
+    "rep_w16",
+    "rep_r",
+    "lrs_ratio",
+    "bar_repetition",
+    "tokens",
+    "finish_eos",
+    "finish_stop",
+    "finish_length",
 };
 
 double number(const nlohmann::json& raw, const std::string& source, const char* field,
@@ -228,18 +229,20 @@ class AbcGenSuite : public Suite {
   std::vector<MetricValue> aggregate(std::span<const SampleResult> samples) const override {
     std::vector<MetricValue> out;
     // The mean over the tunes that have the value (statistics are left out where undefined).
-    auto add_mean = [&](const std::string& name, bool higher) {
+    auto add_mean = [&](const std::string& name, const std::string& reported) {
       std::vector<double> values;
       for (const SampleResult& s : samples) {
         const auto it = s.values.find(name);
         if (it != s.values.end()) values.push_back(it->second);
       }
       if (values.empty()) return;
-      out.push_back({name, "", metrics::mean(values), metrics::mean_stderr(values),
-                     static_cast<int64_t>(values.size()), higher});
+      out.push_back({reported, "", metrics::mean(values), metrics::mean_stderr(values),
+                     static_cast<int64_t>(values.size()), higher_is_better(reported)});
     };
-    for (const auto& [name, higher] : kValues) add_mean(name, higher);
-    for (const std::string& name : scalar_feature_names()) add_mean(name, true);
+    // A tune's token count is a descriptive mean here, not abc-ppl's total.
+    for (const char* name : kValues)
+      add_mean(name, std::string_view(name) == "tokens" ? "tokens_per_tune" : name);
+    for (const std::string& name : scalar_feature_names()) add_mean(name, name);
     for (MetricValue& m : compare_with_reference(samples, reference_)) out.push_back(std::move(m));
     return out;
   }

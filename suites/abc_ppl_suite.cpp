@@ -8,6 +8,7 @@
 
 #include "harness/core/error.hpp"
 #include "harness/core/text_file.hpp"
+#include "suites/metric_registry.hpp"
 #include "suites/text_util.hpp"
 
 namespace tb::suites {
@@ -103,12 +104,13 @@ class AbcPplSuite : public Suite {
     if (n == 0) return {};
     const double per_token = tokens > 0 ? nll / tokens : kNaN;
     return {
-        {"perplexity", "", std::exp(per_token), kNaN, n, false},
-        {"bits_per_byte", "", bytes > 0 ? nll / std::numbers::ln2 / bytes : kNaN, kNaN, n, false},
-        {"nll_per_token", "", per_token, kNaN, n, false},
-        {"tokens", "", tokens, kNaN, n, false},
-        {"bytes", "", bytes, kNaN, n, false},
-        {"tunes", "", static_cast<double>(n), kNaN, n, false},
+        {"perplexity", "", std::exp(per_token), kNaN, n, higher_is_better("perplexity")},
+        {"bits_per_byte", "", bytes > 0 ? nll / std::numbers::ln2 / bytes : kNaN, kNaN, n,
+         higher_is_better("bits_per_byte")},
+        {"nll_per_token", "", per_token, kNaN, n, higher_is_better("nll_per_token")},
+        {"tokens", "", tokens, kNaN, n, higher_is_better("tokens")},
+        {"bytes", "", bytes, kNaN, n, higher_is_better("bytes")},
+        {"tunes", "", static_cast<double>(n), kNaN, n, higher_is_better("tunes")},
     };
   }
 

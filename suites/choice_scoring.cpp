@@ -2,6 +2,7 @@
 
 #include "harness/core/error.hpp"
 #include "metrics/classification.hpp"
+#include "suites/metric_registry.hpp"
 
 namespace tb::suites {
 
@@ -52,7 +53,7 @@ std::vector<MetricValue> accuracy_by_subset(std::span<const SampleResult> sample
   auto add = [&](const std::string& subset, const std::vector<double>& values) {
     if (values.empty()) return;
     const metrics::SubsetMean m = metrics::summarize(values);
-    out.push_back({metric, subset, m.value, m.standard_error, m.n, true});
+    out.push_back({metric, subset, m.value, m.standard_error, m.n, higher_is_better(metric)});
   };
   // Samples without the metric (none from this suite) are left out rather than counted.
   auto collect = [&](const std::string* subset) {

@@ -6,6 +6,7 @@
 #include "harness/core/error.hpp"
 #include "metrics/classification.hpp"
 #include "suites/choice_scoring.hpp"
+#include "suites/metric_registry.hpp"
 #include "suites/mmlu_categories.hpp"
 #include "suites/mmlu_items.hpp"
 #include "suites/mmlu_prompts.hpp"
@@ -121,7 +122,7 @@ class MmluSuite : public Suite {
       const auto it = by_subject.find(subject);
       if (it == by_subject.end()) continue;
       const metrics::SubsetMean m = metrics::summarize(it->second);
-      out.push_back({"acc", subject, m.value, m.standard_error, m.n, true});
+      out.push_back({"acc", subject, m.value, m.standard_error, m.n, higher_is_better("acc")});
       subject_means.push_back(m);
       const std::string category = mmlu_category(subject);
       (category.empty() ? uncategorized : by_category[category]).push_back(m);
@@ -132,13 +133,15 @@ class MmluSuite : public Suite {
       const auto it = by_category.find(category);
       if (it == by_category.end()) continue;
       const metrics::SubsetMean m = metrics::micro_average(it->second);
-      out.push_back({"acc", category, m.value, m.standard_error, m.n, true});
+      out.push_back({"acc", category, m.value, m.standard_error, m.n, higher_is_better("acc")});
       groups.push_back(m);
     }
     const metrics::SubsetMean micro = metrics::micro_average(groups);
     const metrics::SubsetMean macro = metrics::macro_average(subject_means);
-    out.insert(out.begin(), {"acc_macro", "", macro.value, macro.standard_error, macro.n, true});
-    out.insert(out.begin(), {"acc", "", micro.value, micro.standard_error, micro.n, true});
+    out.insert(out.begin(), {"acc_macro", "", macro.value, macro.standard_error, macro.n,
+                             higher_is_better("acc_macro")});
+    out.insert(out.begin(),
+               {"acc", "", micro.value, micro.standard_error, micro.n, higher_is_better("acc")});
     return out;
   }
 

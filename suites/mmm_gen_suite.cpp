@@ -152,10 +152,9 @@ class MmmGenSuite : public Suite {
 
   std::vector<MetricValue> aggregate(std::span<const SampleResult> samples) const override {
     std::vector<MetricValue> out;
-    for (const auto& [name, higher] : kValidityValues) add_mean(samples, name, higher, out);
-    for (const auto& [name, higher] : completion_value_names())
-      add_mean(samples, name, higher, out);
-    for (const std::string& name : scalar_statistic_names()) add_mean(samples, name, true, out);
+    for (const auto& [name, higher] : kValidityValues) add_mean(samples, name, out);
+    for (const auto& [name, higher] : completion_value_names()) add_mean(samples, name, out);
+    for (const std::string& name : scalar_statistic_names()) add_mean(samples, name, out);
     std::vector<st::PieceFeatures> generated;
     for (const SampleResult& s : samples) generated.push_back(features_of(s.response));
     for (MetricValue& m : compare_features(generated, reference_)) out.push_back(std::move(m));

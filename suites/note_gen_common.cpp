@@ -1,5 +1,7 @@
 #include "suites/note_gen_common.hpp"
 
+#include "suites/metric_registry.hpp"
+
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -151,7 +153,7 @@ std::vector<std::string> scalar_statistic_names() {
   return names;
 }
 
-void add_mean(std::span<const SampleResult> samples, const std::string& name, bool higher,
+void add_mean(std::span<const SampleResult> samples, const std::string& name,
               std::vector<MetricValue>& out) {
   std::vector<double> values;
   for (const SampleResult& s : samples) {
@@ -159,8 +161,10 @@ void add_mean(std::span<const SampleResult> samples, const std::string& name, bo
     if (it != s.values.end()) values.push_back(it->second);
   }
   if (values.empty()) return;
-  out.push_back({name, "", metrics::mean(values), metrics::mean_stderr(values),
-                 static_cast<int64_t>(values.size()), higher});
+  // A piece's token count is a descriptive mean here, as in abc-gen, not abc-ppl's total.
+  const std::string reported = name == "tokens" ? "tokens_per_tune" : name;
+  out.push_back({reported, "", metrics::mean(values), metrics::mean_stderr(values),
+                 static_cast<int64_t>(values.size()), higher_is_better(reported)});
 }
 
 std::vector<MetricValue> compare_features(std::span<const st::PieceFeatures> generated,

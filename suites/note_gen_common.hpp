@@ -47,7 +47,7 @@ void add_note_statistics(const notes::NoteSequence& seq, std::map<std::string, d
 std::vector<std::string> scalar_statistic_names();
 
 // The mean and standard error of a value over the samples that have it (none: left out).
-void add_mean(std::span<const SampleResult> samples, const std::string& name, bool higher,
+void add_mean(std::span<const SampleResult> samples, const std::string& name,
               std::vector<MetricValue>& out);
 
 // kl_<feature> (lower is better) and oa_<feature> (higher is better) of every feature whose

@@ -13,6 +13,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Independent references: PyTorch for logits, sentencepiece for tokenizer files, abc2midi.
   packages+=(python3 python3-torch python3-numpy python3-sentencepiece python3-mido abcmidi)
+  # A real MPI launcher for the sharding test (mpirun -np 4; tests/e2e/test_shards.sh).
+  packages+=(openmpi-bin)
 fi
 
 missing=()

@@ -87,6 +87,8 @@ TEST_CASE("abc-gen: identical tunes at generation batch 1 and 16, resumable afte
       if (p.phase == "generate") {
         ++generate;
         CHECK(p.batch == 16);
+      } else if (p.phase == "documents") {
+        CHECK(p.raw.at("effective").at("").get<int64_t>() == 16);  // lm-eval's n-samples
       } else {
         REQUIRE(p.phase == "chunk");
         documents += p.raw.at("documents").get<int64_t>();

@@ -69,7 +69,7 @@ TEST_CASE("mmm-gen: identical samples at generation batch 1 and 16; validity and
   CHECK(distinct.size() == 16);
   for (const char* name :
        {"valid", "piece", "tracks", "bars", "notes", "bar_length", "bar_count", "known_tokens",
-        "decode_clean", "bar_repetition", "seq_rep_4", "loop", "pitch_range", "tokens"}) {
+        "decode_clean", "bar_repetition", "seq_rep_4", "loop", "pitch_range", "tokens_per_tune"}) {
     CAPTURE(name);
     REQUIRE(sixteen.metrics.count(name) == 1);
   }

@@ -44,12 +44,13 @@ TEST_CASE("a new store is created at the current schema version with WAL and for
   const auto path = dir / "new.db";
   auto store = tb::Store::open(path);
   CHECK(std::filesystem::exists(path));
-  CHECK(tb::current_schema_version() == 2);
-  CHECK(store.schema_version() == 2);
+  CHECK(tb::current_schema_version() == 3);
+  CHECK(store.schema_version() == 3);
   CHECK(store.journal_mode() == "wal");
   CHECK(store.database().query_text("PRAGMA foreign_keys") == "1");
   CHECK(store.database().query_text("PRAGMA synchronous") == "1");  // NORMAL
-  for (const char* table : {"schema_version", "runs", "samples", "metrics", "profiles"})
+  for (const char* table :
+       {"schema_version", "runs", "samples", "metrics", "profiles", "run_models"})
     CHECK_MESSAGE(has_table(store.database(), table), table);
   CHECK(store.integrity_check() == "ok");
 }
@@ -61,12 +62,12 @@ TEST_CASE("an empty (v0) file is migrated; an already-current file is opened unc
   int64_t run_id = 0;
   {
     auto store = tb::Store::open(path);
-    CHECK(store.schema_version() == 2);
+    CHECK(store.schema_version() == 3);
     run_id = store.begin_run(tb::test::sample_run_info());
   }
   // Re-applying v1 would fail ("table runs already exists") and would lose the run.
   auto store = tb::Store::open(path);
-  CHECK(store.schema_version() == 2);
+  CHECK(store.schema_version() == 3);
   REQUIRE(store.list_runs().size() == 1);
   CHECK(store.list_runs()[0].id == run_id);
   CHECK(store.database().query_text("SELECT count(*) FROM schema_version") == "1");
@@ -109,7 +110,7 @@ TEST_CASE("a store from a newer tunebench is refused with the file name") {
   const auto message = error_of([&] { tb::Store::open(path); });
   CHECK(message == path.string() +
                        ": schema_version: version 99 was written by a newer tunebench (this one "
-                       "reads up to version 2)");
+                       "reads up to version 3)");
 }
 
 TEST_CASE("a file that is not SQLite is refused with the file name") {
@@ -180,7 +181,7 @@ TEST_CASE("a version-1 store gains samples.response ('' for its old samples) whe
         "'b', 'c', 'p', 't', '[]', -1, -1, '{}');");
   }
   auto store = tb::Store::open(path);
-  CHECK(store.schema_version() == 2);
+  CHECK(store.schema_version() == 3);
   const auto rows = store.samples(1);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].result.prompt == "p");

@@ -297,3 +297,32 @@ TEST_CASE("a writer killed before COMMIT leaves no partial rows and an intact fi
   store.add_samples(id, std::vector<tb::SampleRow>{sample_row("after", 0, 0)});
   CHECK(store.done_doc_ids(id).size() == 2);
 }
+
+TEST_CASE("run_models: each checkpoint path of a run, with its step; samples keep their doc") {
+  TempDir dir;
+  auto store = tb::Store::open(dir / "models.db");
+  tb::RunInfo info = sample_run_info();
+  info.model_path = "/runs/a/checkpoint-1000";
+  const int64_t id = store.begin_run(info);
+  // The same weights under another directory: the same run, a second path and step.
+  info.model_path = "/runs/b/step-2000";
+  CHECK(store.begin_run(info) == id);
+  store.add_run_model(id, "/runs/c/plain");
+  const auto models = store.run_models();
+  REQUIRE(models.size() == 3);
+  CHECK(models[0].model_path == "/runs/a/checkpoint-1000");
+  CHECK(models[0].checkpoint_step == 1000);
+  CHECK(models[1].model_path == "/runs/b/step-2000");
+  CHECK(models[1].checkpoint_step == 2000);
+  CHECK(models[2].model_path == "/runs/c/plain");
+  CHECK_FALSE(models[2].checkpoint_step.has_value());
+  CHECK_THROWS_AS(store.add_run_model(id + 1, "/x"), tb::Error);
+
+  tb::Doc doc{"d1", "s", {{"question", "Q?"}, {"answer", 2}}};
+  tb::SampleResult result;
+  result.doc_id = "d1";
+  result.subset = "s";
+  const std::vector<tb::SampleRow> rows = {tb::make_sample_row(doc, result)};
+  store.add_samples(id, rows);
+  CHECK(store.samples(id).at(0).doc == doc.data);
+}
