@@ -5,8 +5,10 @@
 #include <exception>
 
 #include "harness/core/error.hpp"
+#include "runners/compare_profiles_command.hpp"
 #include "runners/eval_command.hpp"
 #include "runners/metrics_command.hpp"
+#include "runners/profile_command.hpp"
 #include "runners/runs_command.hpp"
 #include "runners/score_command.hpp"
 
@@ -17,6 +19,8 @@ int main(int argc, char** argv) {
   tb::add_eval_command(app);
   tb::add_runs_commands(app);
   tb::add_metrics_command(app);
+  tb::add_profile_command(app);
+  tb::add_compare_profiles_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
