@@ -267,6 +267,14 @@ void run_profile(const ProfileArgs& args) {
   const std::vector<ProfileTest> tests = test_grid(args);
   ProfiledModel p = build_model(args);
   const flops::ModelShape shape = model_shape(p.config);
+  for (const ProfileTest& t : tests) {  // before any measuring, so a bad grid fails at once
+    const int64_t longest = t.depth + t.n_prompt + t.n_gen;
+    if (longest > p.config.max_positions) {
+      throw Error(ErrorKind::BadInput, "test " + t.name() + " needs " + std::to_string(longest) +
+                                           " positions; the model has " +
+                                           std::to_string(p.config.max_positions));
+    }
+  }
 
   const bool cpu = p.backend->device() == Device::Cpu;
   const std::string device = cpu ? p.backend->name() + " " + cpu_model_name() : p.backend->name();
