@@ -17,6 +17,7 @@
 #include "reports/render_table.hpp"
 #include "reports/store.hpp"
 #include "runners/doc_limit.hpp"
+#include "runners/eval_profile_figures.hpp"
 #include "runners/git_sha.hpp"
 #include "runners/lm_eval_export.hpp"
 #include "runners/model_loading.hpp"
@@ -239,10 +240,9 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, const DocLimit& limit, const S
       profile.phase = "score";
       profile.batch = args.model.lm.max_batch_tokens;
       profile.tokens_per_s = static_cast<double>(outcome.sharing.computed_tokens) / outcome.seconds;
-      profile.tflops =
-          2.0 * static_cast<double>(lm.model().parameter_count()) * profile.tokens_per_s / 1e12;
-      profile.mfu = std::numeric_limits<double>::quiet_NaN();
-      profile.mbu = std::numeric_limits<double>::quiet_NaN();
+      set_flop_figures(
+          profile, lm.model().config(), loaded.backend->name(), args.model.threads,
+          {static_cast<double>(outcome.sharing.computed_tokens), 0.0, outcome.seconds});
       profile.raw = {{"requested_tokens", outcome.sharing.requested_tokens},
                      {"computed_tokens", outcome.sharing.computed_tokens},
                      {"forward_calls", outcome.sharing.forward_calls},
@@ -257,11 +257,9 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, const DocLimit& limit, const S
       profile.phase = "generate";
       profile.batch = args.model.lm.generation_batch;
       profile.tokens_per_s = static_cast<double>(gen.generated_tokens) / gen.seconds;
-      profile.tflops = 2.0 * static_cast<double>(lm.model().parameter_count()) *
-                       static_cast<double>(gen.generated_tokens + gen.prompt_tokens) / gen.seconds /
-                       1e12;
-      profile.mfu = std::numeric_limits<double>::quiet_NaN();
-      profile.mbu = std::numeric_limits<double>::quiet_NaN();
+      set_flop_figures(profile, lm.model().config(), loaded.backend->name(), args.model.threads,
+                       {static_cast<double>(gen.generated_tokens + gen.prompt_tokens),
+                        static_cast<double>(gen.forward_calls), gen.seconds});
       profile.raw = {{"generated_tokens", gen.generated_tokens},
                      {"prompt_tokens", gen.prompt_tokens},
                      {"forward_calls", gen.forward_calls},

@@ -6,10 +6,12 @@
 
 #include "harness/core/error.hpp"
 #include "runners/compare_command.hpp"
+#include "runners/compare_profiles_command.hpp"
 #include "runners/eval_command.hpp"
 #include "runners/export_command.hpp"
 #include "runners/merge_command.hpp"
 #include "runners/metrics_command.hpp"
+#include "runners/profile_command.hpp"
 #include "runners/runs_command.hpp"
 #include "runners/score_command.hpp"
 #include "runners/sweep_command.hpp"
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   tb::add_gate_command(app);
   tb::add_merge_command(app);
   tb::add_export_command(app);
+  tb::add_profile_command(app);
+  tb::add_compare_profiles_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

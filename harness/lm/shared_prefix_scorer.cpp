@@ -128,9 +128,17 @@ std::vector<TokenScores> SharedPrefixScorer::score(std::span<const ScoreRequest>
     }
     for (size_t l = 0; l < lane.size(); ++l) lane[l].slot = static_cast<int>(l);
   }
-  if (!cache_ || cache_->num_slots() < lanes) {
-    cache_.reset();
-    cache_ = model_.make_cache(std::max(lanes, lanes_), window_);
+  // The cache holds the lanes scheduled and the longest input, not every lane the window could
+  // have; it only grows, so a run allocates (and the allocator zeroes) it a few times at most.
+  int longest_input = 1;
+  for (const ScoreRequest& r : requests) {
+    longest_input = std::max(longest_input, static_cast<int>(r.tokens.size()) - 1);
+  }
+  if (!cache_ || cache_->num_slots() < lanes || cache_->capacity() < longest_input) {
+    const int slots = std::max(lanes, cache_ ? cache_->num_slots() : 0);
+    const int capacity = std::max(longest_input, cache_ ? cache_->capacity() : 0);
+    cache_.reset();  // before the new one: never both at once
+    cache_ = model_.make_cache(slots, capacity);
   }
   for (Lane& l : lane) cache_->set_length(l.slot, 0);
 

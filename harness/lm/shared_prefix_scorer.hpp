@@ -44,6 +44,9 @@ class SharedPrefixScorer {
 
   std::vector<TokenScores> score(std::span<const ScoreRequest> requests);
   const ScoringStats& stats() const { return stats_; }
+  // The KV cache kept between calls (null before the first): sized to the lanes and the longest
+  // input scheduled so far, not to the window.
+  const KvCache* cache() const { return cache_.get(); }
 
  private:
   Model& model_;
