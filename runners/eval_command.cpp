@@ -16,6 +16,7 @@
 #include "reports/store.hpp"
 #include "runners/git_sha.hpp"
 #include "runners/model_loading.hpp"
+#include "runners/option_checks.hpp"
 #include "runners/progress.hpp"
 #include "runners/request_dispatch.hpp"
 #include "suites/registry.hpp"
@@ -346,9 +347,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--data", args->data, "SUITE=PATH: data file or directory for a suite");
   cmd->add_option("--db", args->db, "SQLite results file (default tunebench.sqlite)");
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
-  cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)");
+  cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--context", args->model.lm.context_window,
-                  "Context window in tokens (0: the model's maximum)");
+                  "Context window in tokens (0: the model's maximum)")
+      ->check(context_window_validator());
   cmd->add_option("--batch-tokens", args->model.lm.max_batch_tokens, "Tokens per forward call");
   cmd->add_option("--chunk-docs", args->chunk_docs, "Documents per stored chunk");
   cmd->add_option("--gen-batch", args->model.lm.generation_batch,

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "harness/core/error.hpp"
+#include "metrics/notes/parse_error.hpp"
 #include "runners/eval_command.hpp"
 #include "runners/metrics_command.hpp"
 #include "runners/runs_command.hpp"
@@ -25,11 +26,18 @@ int main(int argc, char** argv) {
   } catch (const tb::Error& e) {
     fmt::print(stderr, "tunebench: {}\n", e.what());
     return e.exit_code();
+  } catch (const tb::notes::ParseError& e) {
+    // The metrics readers' own exception ("FILE: byte N: what"): bad input wherever it escapes.
+    fmt::print(stderr, "tunebench: {}\n", e.what());
+    return 2;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "tunebench: out of memory\n");
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "tunebench: internal error: {}\n", e.what());
+    return 70;
+  } catch (...) {
+    fmt::print(stderr, "tunebench: internal error: an unknown exception\n");
     return 70;
   }
   return 0;

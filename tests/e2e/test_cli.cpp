@@ -186,6 +186,17 @@ TEST_CASE("bad input: one line naming the file and the field, exit code 2") {
     CHECK(test::run_tunebench("score --model " + dir.path.string() + " --device tpu x").exit_code ==
           2);
     CHECK(test::run_tunebench("frobnicate").exit_code == 2);
+    // Issue 17: these were accepted (or failed later without naming the flag).
+    for (const char* bad : {"--context -5", "--context 1", "--threads -3", "--context x"}) {
+      for (const char* command : {"score", "eval --suite mtb"}) {
+        const test::Outcome o = test::run_tunebench(std::string(command) + " --model " +
+                                                    dir.path.string() + " " + bad + " x");
+        INFO(command << " " << bad << ": " << o.err);
+        CHECK(o.exit_code == 2);
+        CHECK(o.err.find(std::string(bad).substr(0, std::string(bad).find(' '))) !=
+              std::string::npos);
+      }
+    }
     // No GPU here (CUDA compiled or not): asking for one is a clear error, auto falls back.
     const fs::path text = dir.path / "text.txt";
     write_file(text, "w1 w2 w3");
