@@ -12,6 +12,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Independent references: PyTorch for logits, sentencepiece for tokenizer files, abc2midi.
   packages+=(python3 python3-torch python3-numpy python3-sentencepiece python3-mido abcmidi)
+  # libFuzzer (tools/run-fuzz.sh): clang and its runtime libraries with the fuzzer and sanitizers.
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()
