@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz, clang, ASan + UBSan) and runs each for a fixed time.
 # Usage: tools/run-fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 15 seconds, every target)
+#   TB_FUZZ_JOBS=N runs N targets at once (default 1: the machine may be shared).
+#   TB_FUZZ_TIMEOUT=S: an input running longer than S seconds (wall clock) is a finding
+#   (default 10; raise it on a machine so loaded that a niced process waits for the CPU).
 #   tools/run-fuzz.sh 3600            # an hour each, for a long campaign
 #   tools/run-fuzz.sh 600 fuzz_abc    # ten minutes of one target
 # Seed corpora: the committed tests/fuzz/seeds/<name>/ plus, when ../shared/data is there, real
 # files from it, copied into build-fuzz/corpus/ (never into the repository); what a run finds is
-# kept there for the next. A finding (crash, leak, hang over 10 s, over 2.5 GB) is written to
+# kept there for the next. A finding (crash, leak, an input over 10 s or 2.5 GB) is written to
 # build-fuzz/fuzz-artifacts/ and makes the script fail. Prints executions and coverage per target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,10 +17,12 @@ shift || true
 build=${TB_FUZZ_BUILD:-build-fuzz}
 shared=${TB_SHARED_DIR:-../shared}/data
 
-CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DTUNEBENCH_FUZZ=ON -DTUNEBENCH_CUDA=OFF -DTUNEBENCH_BENCHMARKS=OFF -DTUNEBENCH_NATIVE=OFF \
-  >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_targets
+if [[ -z "${TB_FUZZ_SKIP_BUILD:-}" ]]; then  # set it to rerun the targets already built
+  CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTUNEBENCH_FUZZ=ON -DTUNEBENCH_CUDA=OFF -DTUNEBENCH_BENCHMARKS=OFF -DTUNEBENCH_NATIVE=OFF \
+    >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target fuzz_targets
+fi
 
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
@@ -53,16 +58,30 @@ make_corpus() {
 }
 
 mkdir -p "$build/fuzz-artifacts" "$build/fuzz-logs"
+jobs=${TB_FUZZ_JOBS:-1}
+
+# Runs one target for the time given; its exit status lands in the log directory.
+run_target() {
+  local t=$1 log=$build/fuzz-logs/$1.log rc=0
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    "$build/tests/fuzz/$t" "$build/corpus/$t" -max_total_time="$seconds" \
+    -timeout="${TB_FUZZ_TIMEOUT:-10}" -rss_limit_mb=2560 -max_len=262144 -print_final_stats=1 \
+    -artifact_prefix="$build/fuzz-artifacts/$t-" >"$log" 2>&1 || rc=$?
+  echo "$rc" >"$build/fuzz-logs/$t.rc"
+}
+
+for t in "${targets[@]}"; do
+  make_corpus "$t"
+  while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do wait -n || true; done
+  run_target "$t" &
+done
+wait
+
 status=0
 printf '%-22s %12s %8s %8s  %s\n' target executions cov ft result
 for t in "${targets[@]}"; do
-  make_corpus "$t"
   log=$build/fuzz-logs/$t.log
-  rc=0
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$build/tests/fuzz/$t" "$build/corpus/$t" -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2560 -max_len=262144 -print_final_stats=1 \
-    -artifact_prefix="$build/fuzz-artifacts/$t-" >"$log" 2>&1 || rc=$?
+  rc=$(cat "$build/fuzz-logs/$t.rc")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds (warnings as errors), runs every test,
 # then builds and runs the unit tests once more under AddressSanitizer + UBSan, then runs every
-# libFuzzer target for a short fixed time (TB_FUZZ_SECONDS, default 15: about 3 minutes for
-# the 12 targets plus their build; tools/run-fuzz.sh runs them for longer).
+# libFuzzer target for a short fixed time (TB_FUZZ_SECONDS, default 15), one per core: with the
+# clang build, within 6 minutes on 2 cores (tools/run-fuzz.sh runs them for longer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh --test
@@ -18,4 +18,4 @@ cmake --build build-sanitize -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-sanitize --output-on-failure -L "unit|e2e" -j"$jobs"
 
-tools/run-fuzz.sh "${TB_FUZZ_SECONDS:-15}"
+TB_FUZZ_JOBS=$jobs tools/run-fuzz.sh "${TB_FUZZ_SECONDS:-15}"
