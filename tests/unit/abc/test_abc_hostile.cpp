@@ -33,12 +33,14 @@ TEST_CASE("abc: 10^4 voices, each selected twice, keep their own bars") {
   std::string tune = "X:1\nT:t\nM:4/4\nL:1/4\nK:C\n";
   const int voices = 10'000;
   for (int round = 0; round < 2; ++round) {
-    for (int v = 0; v < voices; ++v) tune += "V:v" + std::to_string(v) + "\nCDEF|\n";
+    // Short lines: 2 x 10^4 of them stay under the tune length limit.
+    for (int v = 0; v < voices; ++v) tune += "V:" + std::to_string(v) + "\nC4|\n";
   }
   const abc::Tune t = abc::parse_tune(tune);
   REQUIRE(t.voices.size() == static_cast<size_t>(voices));
-  CHECK(t.voices[0].id == "v0");
-  CHECK(t.voices[9999].id == "v9999");
+  CHECK(t.diagnostics.empty());
+  CHECK(t.voices[0].id == "0");
+  CHECK(t.voices[9999].id == "9999");
   CHECK(t.voices[4321].bars.size() == 2);  // the second V:v4321 went back to that voice
   CHECK(abc::validity(t).tier[4]);
 }
