@@ -348,7 +348,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--db", args->db, "SQLite results file (default tunebench.sqlite)");
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
   cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1 << 16));
   cmd->add_option("--context", args->model.lm.context_window,
                   "Context window in tokens (0: the model's maximum)")
       ->check(context_window_validator());

@@ -94,7 +94,7 @@ void add_score_command(CLI::App& app) {
   cmd->add_option("--model", args->model.dir, "Hugging Face checkpoint directory")->required();
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
   cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1 << 16));
   cmd->add_option("--context", args->model.lm.context_window,
                   "Context window in tokens (0: the model's maximum)")
       ->check(context_window_validator());
