@@ -105,7 +105,8 @@ TEST_CASE("longest repeat and loop detection: work grows as n log n on a repeate
     return static_cast<double>(w.steps);
   };
   auto repeat = [](const std::vector<int32_t>& t, WorkCounter& w) {
-    CHECK(longest_repeated_substring_ratio(t, &w) == doctest::Approx(1.0 - 1.0 / static_cast<double>(t.size())));
+    CHECK(longest_repeated_substring_ratio(t, &w) ==
+          doctest::Approx(1.0 - 1.0 / static_cast<double>(t.size())));
   };
   auto loop = [](const std::vector<int32_t>& t, WorkCounter& w) {
     CHECK(detect_loop(t, 3, &w).cycle_length == 1);
