@@ -104,6 +104,10 @@ nlohmann::json parse_strict_json(std::string_view text, const std::string& file,
   return value;
 }
 
+std::string quoted_json(std::string_view text) {
+  return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 size_t strict_json_last_event_count() {
   return last_event_count;
 }

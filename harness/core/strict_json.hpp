@@ -18,6 +18,10 @@ struct StrictJsonOptions {
 nlohmann::json parse_strict_json(std::string_view text, const std::string& file,
                                  const std::string& field, StrictJsonOptions options = {});
 
+// `text` as a JSON string literal, control characters escaped and invalid UTF-8 replaced, so that
+// a value quoted in a message keeps it on one line.
+std::string quoted_json(std::string_view text);
+
 // The number of SAX events the validating pass saw in its last call on this thread: a count of
 // its work, for tests that check growth on large inputs without timing them.
 size_t strict_json_last_event_count();

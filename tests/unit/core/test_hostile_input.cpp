@@ -90,5 +90,10 @@ TEST_CASE("strict JSON: work grows linearly with the number of object members") 
         doctest::Approx(10.0).epsilon(0.01));
 }
 
+TEST_CASE("quoted keeps a value with newlines on one line (found by fuzz_mmlu)") {
+  CHECK(quoted_json("A\nB") == R"("A\nB")");
+  CHECK(quoted_json("caf\xe9") == "\"caf\xef\xbf\xbd\"");
+}
+
 }  // namespace
 }  // namespace tb
