@@ -23,12 +23,16 @@
 #include <string>
 #include <vector>
 
+#include "metrics/suffix_array.hpp"
+
 namespace tb::metrics {
 
 double seq_rep_n(std::span<const int32_t> tokens, int n);
 double rep_w(std::span<const int32_t> tokens, int w = 16);
 double rep_r(std::span<const int32_t> tokens);
-double longest_repeated_substring_ratio(std::span<const int32_t> tokens);
+// O(n log n) (suffix array); `work`, when given, counts its elementary steps (for tests).
+double longest_repeated_substring_ratio(std::span<const int32_t> tokens,
+                                        WorkCounter* work = nullptr);
 double bar_repetition_rate(std::span<const std::string> bars);
 
 struct Loop {
@@ -40,7 +44,9 @@ struct Loop {
 
 // The periodic tail covering the most tokens (the shortest cycle on ties), among cycles of
 // length 1..size/min_repeats; found when it holds at least min_repeats full cycles.
-Loop detect_loop(std::span<const int32_t> tokens, size_t min_repeats = 3);
+// O(n) (Z-function); `work` as above.
+Loop detect_loop(std::span<const int32_t> tokens, size_t min_repeats = 3,
+                 WorkCounter* work = nullptr);
 // Fraction of sequences that end in a loop (0 for an empty set).
 double loop_rate(std::span<const std::vector<int32_t>> sequences, size_t min_repeats = 3);
 

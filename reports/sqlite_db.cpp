@@ -1,6 +1,7 @@
 #include "reports/sqlite_db.hpp"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <limits>
@@ -143,6 +144,37 @@ Database Database::open(const std::filesystem::path& path) {
   if (rc != SQLITE_OK) {
     if (db == nullptr) throw Error(ErrorKind::Io, name + ": sqlite: out of memory opening");
     result.fail(rc, "opening");
+  }
+  sqlite3_extended_result_codes(db, 1);
+  return result;
+}
+
+Database Database::open_read_only(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  // On media nobody can write to (a read-only share, a CD), SQLite cannot create the -shm file
+  // a WAL store needs even to read; immutable=1 tells it the file cannot change under it, which
+  // holds there. Elsewhere a plain read-only connection still sees concurrent writers.
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  const bool writable_dir = ::access(dir.c_str(), W_OK) == 0;
+  std::string uri = "file:";
+  for (const char c : name) {
+    // The URI form needs '?', '#' and '%' escaped.
+    if (c == '?' || c == '#' || c == '%') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[static_cast<unsigned char>(c) >> 4];
+      uri += kHex[static_cast<unsigned char>(c) & 0xf];
+    } else {
+      uri += c;
+    }
+  }
+  uri += writable_dir ? "?mode=ro" : "?mode=ro&immutable=1";
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  Database result(name, db);
+  if (rc != SQLITE_OK) {
+    if (db == nullptr) throw Error(ErrorKind::Io, name + ": sqlite: out of memory opening");
+    result.fail(rc, "opening read-only");
   }
   sqlite3_extended_result_codes(db, 1);
   return result;

@@ -83,6 +83,9 @@ class Database {
  public:
   // Opens or creates the file read-write. Throws tb::Error naming the file when it cannot.
   static Database open(const std::filesystem::path& path);
+  // Opens an existing file for reading only: nothing is created, no pragma writes, and a store
+  // on read-only media (where even the WAL index cannot be made) can still be read.
+  static Database open_read_only(const std::filesystem::path& path);
   Database(Database&& other) noexcept;
   Database& operator=(Database&&) = delete;
   Database(const Database&) = delete;

@@ -126,6 +126,19 @@ Store Store::open(const std::filesystem::path& path) {
   return Store(std::move(db));
 }
 
+Store Store::open_read_only(const std::filesystem::path& path) {
+  auto db = sqlite::Database::open_read_only(path);
+  db.set_busy_timeout_ms(5000);
+  const int version = read_schema_version(db);  // the first read: not SQLite fails here
+  if (version != current_schema_version()) {
+    throw bad_input(db.path(), "schema_version",
+                    "the store is at version " + std::to_string(version) +
+                        ", this tunebench reads " + std::to_string(current_schema_version()) +
+                        " (an eval with this tunebench migrates it)");
+  }
+  return Store(std::move(db));
+}
+
 int Store::schema_version() const {
   return read_schema_version(db_);
 }

@@ -55,6 +55,10 @@ class Store {
   // file: BadInput for a file that is not SQLite, is corrupt, is not a tunebench store or was
   // written by a newer tunebench; Io when it cannot be opened.
   static Store open(const std::filesystem::path& path);
+  // Opens an existing store for reading only (runs, show, report): no journal-mode switch, no
+  // migration, so that a store on read-only media can be read. BadInput naming the file when it
+  // is not a tunebench store or its schema is not the current one.
+  static Store open_read_only(const std::filesystem::path& path);
 
   const std::string& path() const { return db_.path(); }
   int schema_version() const;

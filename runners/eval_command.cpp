@@ -21,6 +21,7 @@
 #include "runners/git_sha.hpp"
 #include "runners/lm_eval_export.hpp"
 #include "runners/model_loading.hpp"
+#include "runners/option_checks.hpp"
 #include "runners/progress.hpp"
 #include "runners/request_dispatch.hpp"
 #include "runners/shard.hpp"
@@ -392,10 +393,12 @@ void add_eval_options(CLI::App& cmd_ref, EvalArgs& a) {
   cmd->add_option("--data", args->data, "SUITE=PATH: data file or directory for a suite");
   cmd->add_option("--db", args->db, "SQLite results file (default tunebench.sqlite)");
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
-  cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)");
+  cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
+      ->check(CLI::Range(0, 1 << 16));
   add_precision_options(*cmd, args->model);
   cmd->add_option("--context", args->model.lm.context_window,
-                  "Context window in tokens (0: the model's maximum)");
+                  "Context window in tokens (0: the model's maximum)")
+      ->check(context_window_validator());
   cmd->add_option("--adapter", args->model.adapters,
                   "PEFT LoRA adapter directory merged into the model (repeatable, in order)");
   cmd->add_option("--newline-symbol", args->model.newline_symbol,

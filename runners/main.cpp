@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "harness/core/error.hpp"
+#include "metrics/notes/parse_error.hpp"
 #include "runners/compare_command.hpp"
 #include "runners/compare_profiles_command.hpp"
 #include "runners/eval_command.hpp"
@@ -38,11 +39,18 @@ int main(int argc, char** argv) {
   } catch (const tb::Error& e) {
     fmt::print(stderr, "tunebench: {}\n", e.what());
     return e.exit_code();
+  } catch (const tb::notes::ParseError& e) {
+    // The metrics readers' own exception ("FILE: byte N: what"): bad input wherever it escapes.
+    fmt::print(stderr, "tunebench: {}\n", e.what());
+    return 2;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "tunebench: out of memory\n");
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "tunebench: internal error: {}\n", e.what());
+    return 70;
+  } catch (...) {
+    fmt::print(stderr, "tunebench: internal error: an unknown exception\n");
     return 70;
   }
   return 0;

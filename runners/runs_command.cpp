@@ -26,7 +26,7 @@ struct RunsArgs {
 
 Store open_existing(const std::string& path) {
   if (!std::filesystem::exists(path)) throw Error(ErrorKind::Io, path + ": no such results file");
-  return Store::open(path);
+  return Store::open_read_only(path);  // reading results must work on read-only media
 }
 
 // The suite's headline: its first whole-suite metric.

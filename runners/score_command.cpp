@@ -9,6 +9,7 @@
 #include "harness/core/text_file.hpp"
 #include "harness/core/timer.hpp"
 #include "runners/model_loading.hpp"
+#include "runners/option_checks.hpp"
 
 namespace tb {
 
@@ -92,10 +93,12 @@ void add_score_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("score", "Per-text log-probabilities and corpus perplexity");
   cmd->add_option("--model", args->model.dir, "Hugging Face checkpoint directory")->required();
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
-  cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)");
+  cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
+      ->check(CLI::Range(0, 1 << 16));
   add_precision_options(*cmd, args->model);
   cmd->add_option("--context", args->model.lm.context_window,
-                  "Context window in tokens (0: the model's maximum)");
+                  "Context window in tokens (0: the model's maximum)")
+      ->check(context_window_validator());
   cmd->add_option("--stride", args->model.lm.rolling_stride,
                   "Rolling-window stride in tokens (0: the window, as lm-eval)");
   cmd->add_option("--adapter", args->model.adapters,

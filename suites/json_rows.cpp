@@ -1,6 +1,7 @@
 #include "suites/json_rows.hpp"
 
 #include "harness/core/error.hpp"
+#include "harness/core/strict_json.hpp"
 #include "harness/core/text_file.hpp"
 #include "suites/text_util.hpp"
 
@@ -12,12 +13,7 @@ std::vector<JsonRow> read_json_rows(const std::string& path) {
   std::vector<JsonRow> rows;
   if (first == std::string::npos) return rows;
   if (text[first] == '[') {
-    nlohmann::json array;
-    try {
-      array = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw bad_input(path, "", std::string("malformed JSON: ") + e.what());
-    }
+    nlohmann::json array = parse_strict_json(text, path, "");
     for (size_t i = 0; i < array.size(); ++i) {
       const std::string where = "item " + std::to_string(i);
       if (!array[i].is_object()) throw bad_input(path, where, "must be a JSON object");
@@ -34,12 +30,7 @@ std::vector<JsonRow> read_json_rows(const std::string& path) {
     const std::string_view content(text.data() + pos, end - pos);
     if (content.find_first_not_of(" \t\r") != std::string_view::npos) {
       const std::string where = "line " + std::to_string(line);
-      nlohmann::json value;
-      try {
-        value = nlohmann::json::parse(content);
-      } catch (const nlohmann::json::parse_error& e) {
-        throw bad_input(path, where, std::string("malformed JSON: ") + e.what());
-      }
+      nlohmann::json value = parse_strict_json(content, path, where);
       if (!value.is_object()) throw bad_input(path, where, "must be a JSON object");
       rows.push_back({std::move(value), where});
     }

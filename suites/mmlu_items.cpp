@@ -4,6 +4,7 @@
 #include <map>
 
 #include "harness/core/error.hpp"
+#include "harness/core/strict_json.hpp"
 #include "harness/core/text_file.hpp"
 #include "suites/csv_reader.hpp"
 #include "suites/json_rows.hpp"
@@ -40,7 +41,8 @@ std::string split_from_json_name(const fs::path& file) {
 
 int letter_answer(const std::string& answer, const std::string& file, const std::string& where) {
   if (answer.size() != 1 || answer[0] < 'A' || answer[0] > 'D') {
-    throw bad_input(file, where + ": answer", "must be one of A, B, C, D (got \"" + answer + "\")");
+    throw bad_input(file, where + ": answer",
+                    "must be one of A, B, C, D (got " + quoted_json(answer) + ")");
   }
   return answer[0] - 'A';
 }

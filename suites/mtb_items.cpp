@@ -4,6 +4,7 @@
 #include <set>
 
 #include "harness/core/error.hpp"
+#include "harness/core/strict_json.hpp"
 #include "metrics/classification.hpp"
 #include "suites/json_rows.hpp"
 #include "suites/text_util.hpp"
@@ -56,7 +57,8 @@ MtbItem parse_row(const nlohmann::json& row, const std::string& file, const std:
   }
   const std::string answer = string_field(row, file, where, "answer");
   if (answer.size() != 1 || answer[0] < 'A' || answer[0] > 'D') {
-    throw bad_input(file, where + ": answer", "must be one of A, B, C, D (got \"" + answer + "\")");
+    throw bad_input(file, where + ": answer",
+                    "must be one of A, B, C, D (got " + quoted_json(answer) + ")");
   }
   item.answer = answer[0] - 'A';
   item.subject = string_field(row, file, where, "subject");

@@ -1,6 +1,7 @@
 #include "suites/suite_spec.hpp"
 
 #include "harness/core/error.hpp"
+#include "harness/core/strict_json.hpp"
 #include "harness/core/text_file.hpp"
 #include "suites/text_util.hpp"
 
@@ -52,12 +53,7 @@ SuiteSpec parse_suite_spec(const nlohmann::json& spec, const std::string& source
 SuiteSpec read_suite_spec(const std::filesystem::path& path,
                           const std::filesystem::path& repo_root) {
   const std::string text = read_text_file(path.string());
-  nlohmann::json spec;
-  try {
-    spec = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw bad_input(path.string(), "", std::string("malformed JSON: ") + e.what());
-  }
+  const nlohmann::json spec = parse_strict_json(text, path.string(), "");
   return parse_suite_spec(spec, path.string(), repo_root);
 }
 

@@ -15,6 +15,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-torch python3-numpy python3-sentencepiece python3-mido abcmidi)
   # A real MPI launcher for the sharding test (mpirun -np 4; tests/e2e/test_shards.sh).
   packages+=(openmpi-bin)
+  # libFuzzer (tools/run-fuzz.sh): clang and its runtime libraries with the fuzzer and sanitizers.
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

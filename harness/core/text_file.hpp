@@ -6,8 +6,9 @@
 
 namespace tb {
 
-// The file's bytes, unchanged. Throws tb::Error (Io) naming the path when it is a directory,
-// cannot be opened (with the system's reason) or fails while being read.
+// The file's bytes, unchanged. Throws tb::Error (Io) naming the path when it is a directory or
+// not a regular file (a FIFO is refused at once, never waited on), cannot be opened (with the
+// system's reason) or fails while being read.
 std::string read_text_file(const std::filesystem::path& path);
 
 }  // namespace tb

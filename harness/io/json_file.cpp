@@ -1,14 +1,12 @@
 #include "harness/io/json_file.hpp"
 
-#include <set>
-
 #include "harness/core/error.hpp"
+#include "harness/core/strict_json.hpp"
 #include "harness/core/text_file.hpp"
 
 namespace tb {
 namespace {
 
-constexpr int kMaxDepth = 64;
 constexpr size_t kMaxExcerpt = 80;
 
 }  // namespace
@@ -17,32 +15,10 @@ nlohmann::json parse_json_object(std::string_view text, const std::string& file,
                                  const std::string& field) {
   // Duplicate keys of the top-level object are a classic way to make two readers disagree
   // about a file, so they are an error here.
-  std::set<std::string> top_keys;
-  std::string duplicate;
-  auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    // Deep nesting is never legitimate here, and some of nlohmann's operations (dump, copy)
-    // recurse: stop hostile input before such a value exists.
-    if (depth > kMaxDepth) {
-      throw bad_input(file, field,
-                      "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
-    }
-    if (event == nlohmann::json::parse_event_t::key && depth == 1 && duplicate.empty()) {
-      const std::string key = parsed.get<std::string>();
-      if (!top_keys.insert(key).second) duplicate = key;
-    }
-    return true;
-  };
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text.begin(), text.end(), callback);
-  } catch (const nlohmann::json::exception& e) {
-    // nlohmann's messages are one line: "[json.exception.parse_error.101] parse error at ...".
-    throw bad_input(file, field, std::string("invalid JSON: ") + e.what());
-  }
+  nlohmann::json value = parse_strict_json(text, file, field, {.reject_duplicate_keys = true});
   if (!value.is_object()) {
     throw bad_input(file, field, "expected a JSON object, found " + json_type_name(value));
   }
-  if (!duplicate.empty()) throw bad_input(file, field, "duplicate key '" + duplicate + "'");
   return value;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Strict JSON parsing for the small JSON files of a checkpoint directory (config.json, the
 // shard index) and for safetensors headers: one-line errors naming the file, duplicate
-// top-level keys rejected (the last one would otherwise silently win), nesting deeper than 64
-// levels rejected (nlohmann's dump and copy recurse).
+// top-level keys rejected (the last one would otherwise silently win), nesting deeper than
+// limits::kJsonDepth rejected (nlohmann's dump and copy recurse), linear time in the text.
 #include <filesystem>
 #include <string>
 #include <string_view>

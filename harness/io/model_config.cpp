@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/error.hpp"
+#include "harness/core/limits.hpp"
 #include "harness/io/json_file.hpp"
 
 namespace tb {
@@ -14,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 // Sizes beyond this are not plausible for any model and would overflow products downstream.
-constexpr int64_t kMaxDimension = int64_t{1} << 31;
+constexpr int64_t kMaxDimension = limits::kModelDimension;
 
 // Reads the fields of one config.json object, each error naming the file and the field.
 class Fields {
@@ -37,23 +38,30 @@ class Fields {
 
   // A positive integer; `fallback` when absent or null, an error when absent without fallback.
   int64_t positive(const std::string& key, std::optional<int64_t> fallback = std::nullopt) const {
+    return positive_at_most(key, kMaxDimension, fallback);
+  }
+
+  // A positive integer no larger than `limit` (a stated limit, named in the message).
+  int64_t positive_at_most(const std::string& key, int64_t limit,
+                           std::optional<int64_t> fallback = std::nullopt) const {
     const json* v = find(key);
     if (!v) {
       if (fallback) return *fallback;
       fail(key, "missing");
     }
     if (!v->is_number_integer()) fail(key, "must be an integer, found " + json_type_name(*v));
-    if (v->is_number_unsigned() ? v->get<uint64_t>() > static_cast<uint64_t>(kMaxDimension)
-                                : v->get<int64_t>() > kMaxDimension) {
-      fail(key, "value " + json_excerpt(*v) + " is implausibly large");
+    if (v->is_number_unsigned() ? v->get<uint64_t>() > static_cast<uint64_t>(limit)
+                                : v->get<int64_t>() > limit) {
+      fail(key, "value " + json_excerpt(*v) + " exceeds the limit of " + std::to_string(limit));
     }
     const auto value = v->get<int64_t>();
     if (value <= 0) fail(key, "must be positive, found " + json_excerpt(*v));
     return value;
   }
 
-  // A finite positive number (integers accepted: "rope_theta": 10000).
-  double positive_real(const std::string& key, std::optional<double> fallback) const {
+  // A finite positive number (integers accepted: "rope_theta": 10000), at least `low` when given.
+  double positive_real(const std::string& key, std::optional<double> fallback,
+                       std::optional<double> low = std::nullopt) const {
     const json* v = find(key);
     if (!v) {
       if (fallback) return *fallback;
@@ -63,6 +71,9 @@ class Fields {
     const auto value = v->get<double>();
     if (!std::isfinite(value) || value <= 0)
       fail(key, "must be positive, found " + json_excerpt(*v));
+    if (low && value < *low) {
+      fail(key, "must be at least " + json_excerpt(*low) + ", found " + json_excerpt(*v));
+    }
     return value;
   }
 
@@ -127,8 +138,9 @@ void load_llama(const Fields& f, ModelConfig& c) {
                                       std::to_string(c.num_heads));
   }
   c.intermediate_size = f.positive("intermediate_size");
-  c.max_positions = f.positive("max_position_embeddings");
-  c.rope_theta = f.positive_real("rope_theta", 10000.0);
+  c.max_positions = f.positive_at_most("max_position_embeddings", limits::kPositionEmbeddings);
+  // theta^(-2i/d) must not exceed 1, or the RoPE angles overflow into NaN logits.
+  c.rope_theta = f.positive_real("rope_theta", 10000.0, limits::kMinRopeTheta);
   c.norm_eps = f.positive_real("rms_norm_eps", std::nullopt);
   c.tie_word_embeddings = f.boolean("tie_word_embeddings", false);
   c.activation = f.string("hidden_act", "silu");
@@ -156,7 +168,8 @@ void load_gpt2(const Fields& f, ModelConfig& c) {
   c.num_kv_heads = c.num_heads;
   c.head_dim = c.hidden_size / c.num_heads;
   c.intermediate_size = f.positive("n_inner", 4 * c.hidden_size);
-  c.max_positions = f.find("n_positions") ? f.positive("n_positions") : f.positive("n_ctx");
+  c.max_positions = f.positive_at_most(f.find("n_positions") ? "n_positions" : "n_ctx",
+                                       limits::kPositionEmbeddings);
   c.norm_eps = f.positive_real("layer_norm_epsilon", 1e-5);
   c.tie_word_embeddings = f.boolean("tie_word_embeddings", true);
   c.activation = f.string("activation_function", "gelu_new");

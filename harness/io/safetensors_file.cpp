@@ -13,14 +13,15 @@
 #include <optional>
 
 #include "harness/core/error.hpp"
+#include "harness/core/limits.hpp"
 #include "harness/io/json_file.hpp"
 
 namespace tb {
 namespace {
 
-// Headers of real checkpoints are a few hundred KiB; the reference implementation caps them at
-// 100 MB too, which also bounds the memory a hostile file can make the JSON parser use.
-constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+// Headers of real checkpoints are a few hundred KiB; the cap also bounds the memory a hostile
+// file can make the JSON parser use.
+constexpr uint64_t kMaxHeaderBytes = limits::kSafetensorsHeaderBytes;
 
 // Every dtype of the safetensors format, with its width in bits, so that byte ranges of
 // tensors tunebench does not compute with are still validated.
@@ -70,7 +71,9 @@ struct Range {
 
 std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path) {
   const std::string file = path.string();
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: open() on a FIFO named model.safetensors would otherwise wait for a writer
+  // forever; the regular-file check below then refuses it. Regular files ignore the flag.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw Error(ErrorKind::Io, file + ": cannot open: " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {

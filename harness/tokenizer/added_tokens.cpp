@@ -1,7 +1,5 @@
 #include "harness/tokenizer/added_tokens.hpp"
 
-#include <algorithm>
-
 namespace tb {
 namespace {
 
@@ -17,24 +15,40 @@ bool is_word(char c) {
 
 }  // namespace
 
+size_t AddedTokens::node_for(std::string_view content) {
+  size_t node = 0;
+  for (const char c : content) {
+    ++work_;
+    const uint64_t key = (static_cast<uint64_t>(node) << 8) | static_cast<unsigned char>(c);
+    const auto [it, inserted] = edges_.try_emplace(key, terminal_.size());
+    if (inserted) terminal_.push_back(kNone);
+    node = it->second;
+  }
+  return node;
+}
+
+void AddedTokens::refresh_terminal(const std::string& content) {
+  const auto it = by_content_.find(content);
+  const size_t index = it == by_content_.end() || it->second.empty() ? kNone : *it->second.begin();
+  terminal_[node_for(content)] = index;
+}
+
 void AddedTokens::add(AddedToken token) {
   if (token.content.empty()) return;
   const auto it = by_id_.find(token.id);
+  size_t index = tokens_.size();
   if (it != by_id_.end()) {
-    tokens_[it->second] = std::move(token);  // a later entry with the same id wins
+    index = it->second;  // a later entry with the same id wins
+    const std::string old = tokens_[index].content;
+    by_content_[old].erase(index);
+    tokens_[index] = std::move(token);
+    refresh_terminal(old);
   } else {
-    by_id_.emplace(token.id, tokens_.size());
+    by_id_.emplace(token.id, index);
     tokens_.push_back(std::move(token));
   }
-  for (auto& bucket : by_first_byte_) bucket.clear();
-  for (size_t i = 0; i < tokens_.size(); ++i) {
-    by_first_byte_[static_cast<unsigned char>(tokens_[i].content[0])].push_back(i);
-  }
-  for (auto& bucket : by_first_byte_) {
-    std::stable_sort(bucket.begin(), bucket.end(), [&](size_t a, size_t b) {
-      return tokens_[a].content.size() > tokens_[b].content.size();
-    });
-  }
+  by_content_[tokens_[index].content].insert(index);
+  refresh_terminal(tokens_[index].content);
 }
 
 const AddedToken* AddedTokens::by_id(int32_t id) const {
@@ -43,10 +57,9 @@ const AddedToken* AddedTokens::by_id(int32_t id) const {
 }
 
 int32_t AddedTokens::find(std::string_view content) const {
-  for (const auto& t : tokens_) {
-    if (t.content == content) return t.id;
-  }
-  return -1;
+  const auto it = by_content_.find(content);
+  if (it == by_content_.end() || it->second.empty()) return -1;
+  return tokens_[*it->second.begin()].id;
 }
 
 std::vector<TextSegment> AddedTokens::split(std::string_view text) const {
@@ -58,18 +71,27 @@ std::vector<TextSegment> AddedTokens::split(std::string_view text) const {
   size_t plain_start = 0;
   size_t pos = 0;
   while (pos < text.size()) {
+    // Every token starting at pos, shortest first; the longest one that may match here wins
+    // (of tokens with the same text, the first added).
     const AddedToken* hit = nullptr;
-    for (size_t index : by_first_byte_[static_cast<unsigned char>(text[pos])]) {
-      const AddedToken& t = tokens_[index];
-      if (text.compare(pos, t.content.size(), t.content) != 0) continue;
-      if (t.single_word) {
-        const size_t end = pos + t.content.size();
-        if ((pos > 0 && is_word(text[pos - 1])) || (end < text.size() && is_word(text[end]))) {
-          continue;
-        }
+    size_t node = 0;
+    for (size_t end = pos; end < text.size();) {
+      ++work_;
+      const uint64_t key =
+          (static_cast<uint64_t>(node) << 8) | static_cast<unsigned char>(text[end]);
+      const auto edge = edges_.find(key);
+      if (edge == edges_.end()) break;
+      node = edge->second;
+      ++end;
+      if (terminal_[node] == kNone) continue;
+      for (const size_t index : by_content_.find(text.substr(pos, end - pos))->second) {
+        const AddedToken& t = tokens_[index];
+        const bool word_before = pos > 0 && is_word(text[pos - 1]);
+        const bool word_after = end < text.size() && is_word(text[end]);
+        if (t.single_word && (word_before || word_after)) continue;
+        hit = &t;
+        break;
       }
-      hit = &t;
-      break;
     }
     if (hit == nullptr) {
       ++pos;

@@ -1,6 +1,7 @@
 // GPT-2's original files: vocab.json (token -> id) and merges.txt ("a b" per line after a
 // "#version" header), run as the byte-level BPE pipeline HF builds from them.
 #include "harness/core/error.hpp"
+#include "harness/core/limits.hpp"
 #include "harness/core/text_file.hpp"
 #include "harness/tokenizer/bpe_model.hpp"
 #include "harness/tokenizer/hf_pipeline.hpp"
@@ -18,10 +19,17 @@ std::unique_ptr<Tokenizer> load_gpt2_vocab_merges(const std::filesystem::path& v
   for (const auto& [token, id] : doc.items()) {
     const std::string field = "[\"" + json_fields::printable(token) + "\"]";
     if (!id.is_number_integer()) throw bad_input(vfile, field, "expected an integer id");
-    const auto value = id.get<int64_t>();
-    if (value < 0 || value >= (int64_t{1} << 26)) {
-      throw bad_input(vfile, field, "id " + std::to_string(value) + " out of range");
+    // The check on the JSON value itself: 2^64-1 read as int64_t was "id -1".
+    const bool in_range =
+        id.is_number_unsigned()
+            ? id.get<uint64_t>() < static_cast<uint64_t>(limits::kVocabularyIds)
+            : id.get<int64_t>() >= 0 && id.get<int64_t>() < limits::kVocabularyIds;
+    if (!in_range) {
+      throw bad_input(
+          vfile, field,
+          "id " + id.dump() + " out of range [0, " + std::to_string(limits::kVocabularyIds) + ")");
     }
+    const auto value = id.get<int64_t>();
     if (!vocab.add(token, static_cast<int32_t>(value))) {
       throw bad_input(vfile, field, "id " + std::to_string(value) + " used by another token");
     }

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "harness/core/error.hpp"
+#include "harness/core/limits.hpp"
 #include "harness/tokenizer/bpe_model.hpp"
 #include "harness/tokenizer/hf_pipeline.hpp"
 #include "harness/tokenizer/json_fields.hpp"
@@ -145,9 +146,15 @@ void parse_decoder(const Reader& r, const Json& n, const std::string& path,
 }
 
 int32_t token_id(const Reader& r, const Json& value, const std::string& field) {
+  if (value.is_number_unsigned() &&
+      value.get<uint64_t>() >= static_cast<uint64_t>(limits::kVocabularyIds)) {
+    r.fail(field, "id " + value.dump() + " out of range");  // 2^64-1 was printed as -1
+  }
   const int64_t id = r.integer(value, field);
-  if (id < 0 || id >= (int64_t{1} << 26))
-    r.fail(field, "id " + std::to_string(id) + " out of range");
+  if (id < 0 || id >= limits::kVocabularyIds) {
+    r.fail(field, "id " + std::to_string(id) + " out of range [0, " +
+                      std::to_string(limits::kVocabularyIds) + ")");
+  }
   return static_cast<int32_t>(id);
 }
 

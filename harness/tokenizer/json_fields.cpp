@@ -1,18 +1,15 @@
 #include "harness/tokenizer/json_fields.hpp"
 
 #include "harness/core/error.hpp"
+#include "harness/core/strict_json.hpp"
 #include "harness/core/text_file.hpp"
 
 namespace tb::json_fields {
 
 Json parse_file(const std::filesystem::path& file) {
-  const std::string text = read_text_file(file);
-  try {
-    return Json::parse(text);
-  } catch (const Json::exception& e) {
-    // nlohmann's message names the line and column.
-    throw bad_input(file.string(), "(document)", "malformed JSON: " + printable(e.what(), 400));
-  }
+  // Depth-limited: the pipeline parsers recurse into Sequence steps (40,000 nested normalizers
+  // crashed them), and nlohmann's message names the line and column.
+  return parse_strict_json(read_text_file(file), file.string(), "(document)");
 }
 
 std::string printable(std::string_view s, size_t max) {

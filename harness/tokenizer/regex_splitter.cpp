@@ -13,7 +13,7 @@ struct RegexSplitter::Impl {
 };
 
 RegexSplitter::RegexSplitter(std::string_view pattern, const std::string& where)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>()), where_(where) {
   int error = 0;
   PCRE2_SIZE offset = 0;
   impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
@@ -31,6 +31,18 @@ RegexSplitter::RegexSplitter(std::string_view pattern, const std::string& where)
 
 RegexSplitter::~RegexSplitter() = default;
 
+void RegexSplitter::fail_match(int rc, size_t pos) const {
+  PCRE2_UCHAR buffer[256];
+  pcre2_get_error_message(rc, buffer, sizeof(buffer));
+  const std::string reason = reinterpret_cast<const char*>(buffer);
+  // PCRE2's UTF-8 errors are -3 .. -23 (PCRE2_ERROR_UTF8_ERR21 .. ERR1).
+  const bool utf8 = rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21;
+  const std::string what =
+      utf8 ? "the text is not valid UTF-8 (" + reason + ")"
+           : "the regex gave up on the text at byte " + std::to_string(pos) + " (" + reason + ")";
+  throw bad_input(where_, "", what);
+}
+
 void RegexSplitter::split(std::string_view text, bool keep_gaps,
                           std::vector<std::string_view>& out) const {
   // Match data per call keeps concurrent callers independent.
@@ -45,8 +57,7 @@ void RegexSplitter::split(std::string_view text, bool keep_gaps,
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0) {
       pcre2_match_data_free(md);
-      throw Error(ErrorKind::BadInput, "tokenizer: regex match failed (code " + std::to_string(rc) +
-                                           "); is the text valid UTF-8?");
+      fail_match(rc, pos);
     }
     // The first call validated the whole subject; checking it again each time is quadratic.
     options = PCRE2_NO_UTF_CHECK;

@@ -25,12 +25,17 @@ class RegexSplitter {
 
   // Appends the pieces of `text` to `out`: every match, and when `keep_gaps` also the text
   // between matches (HF "Isolated"); without it the gaps are dropped (HF "Removed" on the
-  // inverted pattern, as the Whitespace pre-tokenizer does). `text` must be valid UTF-8.
+  // inverted pattern, as the Whitespace pre-tokenizer does). Text that is not valid UTF-8 or
+  // that exceeds PCRE2's match limit is tb::Error (BadInput) naming `where` (the tokenizer file
+  // and field), the byte offset in the text and the cause.
   void split(std::string_view text, bool keep_gaps, std::vector<std::string_view>& out) const;
 
  private:
+  [[noreturn]] void fail_match(int rc, size_t pos) const;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::string where_;
 };
 
 // The compiled GPT-2 pattern, shared by every byte-level tokenizer.

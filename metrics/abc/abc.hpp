@@ -44,6 +44,7 @@ enum class DiagKind {
   UnknownCharacter,       // a character with no meaning in ABC music ("$", a stray digit)
   BadContinuation,        // "\" in the middle of a line
   BadField,               // a K:, M:, L: or V: value that cannot be read
+  TuneTooLong,            // over limits::kAbcTuneBytes: the rest is not parsed
   MissingKey,             // no K: field before the music
   // Tier 2: header incomplete or out of order.
   MissingNumber,  // X: missing, not first, or not a number

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "harness/core/limits.hpp"
+
 namespace tb::metrics::abc {
 
 const char* to_string(DiagKind kind) {
@@ -49,6 +51,8 @@ const char* to_string(DiagKind kind) {
       return "bad-continuation";
     case DiagKind::BadField:
       return "bad-field";
+    case DiagKind::TuneTooLong:
+      return "tune-too-long";
     case DiagKind::MissingKey:
       return "missing-key";
     case DiagKind::MissingNumber:
@@ -134,6 +138,14 @@ Event& TuneParser::emit(EventKind kind, Position pos, std::string_view text) {
 
 Tune TuneParser::run() {
   tune_.start = {first_line_, 1, offset_};
+  // Real tunes are a few kB and each byte of music can become an event of ~150 bytes: a 5 MB
+  // line took 1.1 GB. Music past the limit is not parsed (the tune fails tier 1).
+  if (text_.size() > limits::kAbcTuneBytes) {
+    diag(DiagKind::TuneTooLong, tune_.start,
+         "tune of " + std::to_string(text_.size()) + " bytes is longer than the limit of " +
+             std::to_string(limits::kAbcTuneBytes) + "; the rest is not parsed");
+    text_ = text_.substr(0, limits::kAbcTuneBytes);
+  }
   size_t pos = 0;
   int line_no = first_line_;
   bool in_block = false;
@@ -298,11 +310,11 @@ void TuneParser::select_voice(std::string_view value, Position pos) {
     diag(DiagKind::BadField, pos, "V: without a voice id");
     return;
   }
-  for (size_t i = 0; i < voices_.size(); ++i) {
-    if (tune_.voices[voices_[i].index].id == id) {
-      current_ = i;
-      return;
-    }
+  // A map, not a scan of the voices: 10^4 voices made every V: line a linear search.
+  const auto [it, added] = voice_by_id_.try_emplace(id, voices_.size());
+  if (!added) {
+    current_ = it->second;
+    return;
   }
   VoiceState s;
   s.index = tune_.voices.size();

@@ -3,6 +3,7 @@
 // fields and voices; music_line.cpp scans music lines into events and bars.
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "metrics/abc/abc.hpp"
@@ -98,6 +99,7 @@ class TuneParser {
   bool header_unit_set_ = false;
   Rational header_unit_{1, 8};
   std::vector<VoiceState> voices_;
+  std::unordered_map<std::string, size_t> voice_by_id_;  // V: id -> index in voices_
   size_t current_ = SIZE_MAX;
   std::vector<Position> slurs_;
   // Chords and grace groups never span lines.

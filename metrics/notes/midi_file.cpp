@@ -237,6 +237,12 @@ NoteSequence parse_midi(std::span<const uint8_t> bytes, const std::string& name)
 }
 
 NoteSequence read_midi_file(const std::filesystem::path& path) {
+  // A FIFO or device would block in the open below (waiting for a writer) or never end.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw ParseError(path.string(), 0, "not a regular file");
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw ParseError(path.string(), 0, "cannot open the file");
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),

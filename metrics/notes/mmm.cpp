@@ -7,6 +7,9 @@
 #include <optional>
 #include <tuple>
 
+#include "harness/core/limits.hpp"
+#include "metrics/notes/parse_error.hpp"
+
 namespace tb::notes {
 namespace {
 
@@ -22,31 +25,48 @@ struct QuantisedTrack {
   std::vector<Piece> pieces;
 };
 
-// Appends the tokens of bar `bar` of one track: its pieces clipped to the bar, events sorted by
-// (time, NOTE_OFF before NOTE_ON, pitch), TIME_DELTA before each later time.
-void append_bar(std::string& out, const std::vector<Piece>& pieces, int64_t bar) {
-  const int64_t lo = bar * kMmmStepsPerBar;
-  const int64_t hi = lo + kMmmStepsPerBar;
-  std::vector<std::tuple<int64_t, int, int>> events;  // (time, kind 0 off / 1 on, pitch)
-  for (const Piece& p : pieces) {
-    if (p.start < hi && p.end > lo) {
+// One track's pieces swept bar by bar in increasing order: each bar sees only the pieces that
+// overlap it, so encoding costs the size of its output (scanning every piece for every bar was
+// bars x notes).
+class BarSweep {
+ public:
+  explicit BarSweep(std::vector<Piece> pieces) : pieces_(std::move(pieces)) {
+    std::sort(pieces_.begin(), pieces_.end(),
+              [](const Piece& a, const Piece& b) { return a.start < b.start; });
+  }
+
+  // Appends the tokens of bar `bar` (never less than the previous call's): its pieces clipped
+  // to the bar, events sorted by (time, NOTE_OFF before NOTE_ON, pitch), TIME_DELTA before
+  // each later time.
+  void append_bar(std::string& out, int64_t bar) {
+    const int64_t lo = bar * kMmmStepsPerBar;
+    const int64_t hi = lo + kMmmStepsPerBar;
+    while (next_ < pieces_.size() && pieces_[next_].start < hi) active_.push_back(pieces_[next_++]);
+    std::erase_if(active_, [&](const Piece& p) { return p.end <= lo; });
+    std::vector<std::tuple<int64_t, int, int>> events;  // (time, kind 0 off / 1 on, pitch)
+    for (const Piece& p : active_) {
       events.emplace_back(std::max(p.start, lo) - lo, 1, p.pitch);
       events.emplace_back(std::min(p.end, hi) - lo, 0, p.pitch);
     }
-  }
-  std::sort(events.begin(), events.end());
-  out += " BAR_START";
-  int64_t time = 0;
-  for (const auto& [t, kind, pitch] : events) {
-    if (t > time) {
-      out += " TIME_DELTA=" + std::to_string(t - time);
-      time = t;
+    std::sort(events.begin(), events.end());
+    out += " BAR_START";
+    int64_t time = 0;
+    for (const auto& [t, kind, pitch] : events) {
+      if (t > time) {
+        out += " TIME_DELTA=" + std::to_string(t - time);
+        time = t;
+      }
+      out += kind ? " NOTE_ON=" : " NOTE_OFF=";
+      out += std::to_string(pitch);
     }
-    out += kind ? " NOTE_ON=" : " NOTE_OFF=";
-    out += std::to_string(pitch);
+    out += " BAR_END";
   }
-  out += " BAR_END";
-}
+
+ private:
+  std::vector<Piece> pieces_;
+  size_t next_ = 0;            // the first piece not yet started
+  std::vector<Piece> active_;  // started pieces that may overlap the current bar
+};
 
 // The integer after `prefix` when `token` is prefix + 1..3 decimal digits within [lo, hi].
 std::optional<int> int_value(std::string_view token, std::string_view prefix, int lo, int hi) {
@@ -185,7 +205,7 @@ int64_t mmm_step(int64_t tick, int64_t ticks_per_quarter) {
   return (8 * tick + ticks_per_quarter) / (2 * ticks_per_quarter);
 }
 
-std::vector<std::string> mmm_encode(const NoteSequence& seq) {
+std::vector<std::string> mmm_encode(const NoteSequence& seq, const std::string& source) {
   std::map<int, QuantisedTrack> by_track;  // ordered by track index
   int64_t max_end = 0;
   for (const NoteEvent& note : seq.notes) {
@@ -201,13 +221,27 @@ std::vector<std::string> mmm_encode(const NoteSequence& seq) {
     max_end = std::max(max_end, end);
   }
   const int64_t bars = (max_end + kMmmStepsPerBar - 1) / kMmmStepsPerBar;
+  // The samples are as long as the piece: one note held for 2^28 ticks made gigabytes of them.
+  if (bars > limits::kMmmBars) {
+    throw ParseError(source, 0,
+                     "the notes span " + std::to_string(bars) +
+                         " bars of 16 steps, over the "
+                         "limit of " +
+                         std::to_string(limits::kMmmBars) + " for MMM encoding");
+  }
+  std::vector<BarSweep> sweeps;
+  std::vector<int> programs;
+  for (auto& [index, track] : by_track) {
+    sweeps.emplace_back(std::move(track.pieces));
+    programs.push_back(track.program);
+  }
   std::vector<std::string> samples;
   for (int64_t first = 0; first < bars; first += kMmmBarsPerSample) {
     std::string sample = "PIECE_START";
-    for (const auto& [index, track] : by_track) {
-      sample += " TRACK_START INST=" + std::to_string(track.program);
+    for (size_t t = 0; t < sweeps.size(); ++t) {
+      sample += " TRACK_START INST=" + std::to_string(programs[t]);
       for (int64_t bar = first; bar < first + kMmmBarsPerSample; ++bar)
-        append_bar(sample, track.pieces, bar);
+        sweeps[t].append_bar(sample, bar);
       sample += " TRACK_END";
     }
     samples.push_back(std::move(sample));

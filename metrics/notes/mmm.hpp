@@ -19,8 +19,10 @@ int64_t mmm_step(int64_t tick, int64_t ticks_per_quarter);
 
 // One string of space-separated tokens per 4-bar window. Notes are grouped by NoteEvent::track;
 // tracks without notes are dropped, the others appear in ascending track order with INST =
-// tracks[track].program (0 when `tracks` has no entry for it).
-std::vector<std::string> mmm_encode(const NoteSequence& seq);
+// tracks[track].program (0 when `tracks` has no entry for it). Work and output are linear in
+// the number of bars times the notes sounding in each; more than limits::kMmmBars bars is a
+// ParseError naming `source`.
+std::vector<std::string> mmm_encode(const NoteSequence& seq, const std::string& source = "notes");
 
 struct MmmDecodeResult {
   // Notes sorted by (track, start, pitch, duration); track = index of TRACK_START in the sample;

@@ -214,7 +214,7 @@ TEST_CASE("an inconsistent shard index is an error naming the file and the tenso
     write_sharded(tmp, kGoodMap);
     write_bytes(tmp / "model.safetensors.index.json", "{weight_map}");
     expect_error([&] { Checkpoint::open(tmp.path()); }, ErrorKind::BadInput,
-                 {index, "invalid JSON"});
+                 {index, "malformed JSON"});
   }
   SUBCASE("a broken shard") {
     write_sharded(tmp, kGoodMap);

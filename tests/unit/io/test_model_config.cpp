@@ -144,7 +144,7 @@ TEST_CASE("malformed config.json files are BadInput naming the file") {
   const auto file = (tmp / "config.json").string();
   test::write_bytes(tmp / "config.json", "{\"model_type\": \"llama\",");
   expect_error([&] { load_model_config(tmp / "config.json"); }, ErrorKind::BadInput,
-               {file, "invalid JSON"});
+               {file, "malformed JSON"});
   test::write_bytes(tmp / "config.json", "[\"llama\"]");
   expect_error([&] { load_model_config(tmp / "config.json"); }, ErrorKind::BadInput,
                {file, "expected a JSON object"});
@@ -173,7 +173,7 @@ TEST_CASE("missing, ill-typed or out-of-range fields name the field") {
   expect_field_error(with(llama_7b(), "vocab_size", 0), bad, "vocab_size", "must be positive");
   expect_field_error(with(llama_7b(), "vocab_size", -5), bad, "vocab_size", "must be positive");
   expect_field_error(with(llama_7b(), "vocab_size", json::parse("18446744073709551615")), bad,
-                     "vocab_size", "implausibly large");
+                     "vocab_size", "exceeds the limit of 2147483648");
   expect_field_error(with(llama_7b(), "rms_norm_eps", -1e-5), bad, "rms_norm_eps",
                      "must be positive");
   expect_field_error(with(llama_7b(), "rope_theta", "10000"), bad, "rope_theta",
@@ -192,6 +192,27 @@ TEST_CASE("missing, ill-typed or out-of-range fields name the field") {
   expect_field_error(without(without(gpt2_small(), "n_positions"), "n_ctx"), bad, "n_ctx",
                      "missing");
   expect_field_error(with(gpt2_small(), "n_inner", 0), bad, "n_inner", "must be positive");
+}
+
+TEST_CASE("numbers that make no sense are refused with the limit named (issue 17)") {
+  const auto bad = ErrorKind::BadInput;
+  auto with = [](json j, const char* key, json value) {
+    j[key] = std::move(value);
+    return j;
+  };
+  // theta^(-2i/d) overflows for a tiny theta and the logits became NaN: "perplexity nan".
+  expect_field_error(with(llama_7b(), "rope_theta", 1e-308), bad, "rope_theta",
+                     "must be at least 1");
+  expect_field_error(with(llama_7b(), "rope_theta", 0.5), bad, "rope_theta", "must be at least 1");
+  TempDir tmp;
+  CHECK(load(tmp, with(llama_7b(), "rope_theta", 1.0)).rope_theta == 1.0);
+  // 2^31 positions passed the dimension check and sized a 3.2 GB KV cache for 9 tokens.
+  expect_field_error(with(llama_7b(), "max_position_embeddings", int64_t{1} << 31), bad,
+                     "max_position_embeddings", "exceeds the limit of 16777216");
+  expect_field_error(with(gpt2_small(), "n_positions", int64_t{1} << 25), bad, "n_positions",
+                     "exceeds the limit of 16777216");
+  CHECK(load(tmp, with(llama_7b(), "max_position_embeddings", int64_t{1} << 24)).max_positions ==
+        int64_t{1} << 24);
 }
 
 TEST_CASE("valid configs tunebench cannot run are Unsupported naming the field") {

@@ -3,6 +3,8 @@
 // the expected layout does not come from tunebench's own writer.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -120,7 +122,7 @@ TEST_CASE("a broken header is BadInput naming the file and 'header'") {
   }
   SUBCASE("header not JSON") {
     expect_error([&] { open_header(tmp, "{\"w\": [1, 2", ""); }, ErrorKind::BadInput,
-                 {file, "header", "invalid JSON"});
+                 {file, "header", "malformed JSON"});
   }
   SUBCASE("header JSON but not an object") {
     expect_error([&] { open_header(tmp, "[1, 2]", ""); }, ErrorKind::BadInput,
@@ -251,6 +253,21 @@ TEST_CASE("overlapping byte ranges are BadInput naming both tensors") {
                             R"("z":{"dtype":"F32","shape":[0],"data_offsets":[2,2]},)"
                             R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
                             std::string(8, '\0')));
+}
+
+}  // namespace
+}  // namespace tb
+
+namespace tb {
+namespace {
+
+TEST_CASE("a FIFO named model.safetensors is refused at once (issue 17)") {
+  test::TempDir tmp;
+  const auto fifo = tmp / "model.safetensors";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Before O_NONBLOCK, open() waited for a writer forever.
+  test::expect_error([&] { SafetensorsFile::open(fifo); }, ErrorKind::Io,
+                     {fifo.string(), "not a regular file"});
 }
 
 }  // namespace

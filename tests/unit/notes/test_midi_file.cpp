@@ -2,6 +2,9 @@
 // every kind of malformed input.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <string>
 
 #include "metrics/notes/midi_file.hpp"
@@ -215,4 +218,17 @@ TEST_CASE("read_midi_file names the path of a file it cannot open") {
     CHECK(std::string(e.what()) == missing.string() + ": byte 0: cannot open the file");
     CHECK(e.offset() == 0);
   }
+}
+
+TEST_CASE("read_midi_file refuses a FIFO instead of waiting for a writer (issue 17)") {
+  const auto fifo = tb::test::binary_dir() / "test_notes_fifo.mid";
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  try {
+    tb::notes::read_midi_file(fifo);
+    FAIL("no exception");
+  } catch (const ParseError& e) {
+    CHECK(std::string(e.what()) == fifo.string() + ": byte 0: not a regular file");
+  }
+  std::filesystem::remove(fifo);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "metrics/notes/mmm.hpp"
+#include "metrics/notes/parse_error.hpp"
 
 using tb::notes::mmm_decode;
 using tb::notes::mmm_encode;
@@ -240,4 +241,27 @@ TEST_CASE("decode(encode(x)) gives x split at bar lines, for random quantised no
     REQUIRE(decoded.size() == expected.size());
     CHECK(decoded == expected);
   }
+}
+
+TEST_CASE("mmm_encode: one note held for 2^28 ticks is refused, a long one is linear (issue 17)") {
+  // A 37-byte MIDI file can hold this note; its samples were gigabytes (bars x notes work).
+  const NoteSequence huge = steps_sequence({note(60, 0, int64_t{1} << 28)}, {0});
+  try {
+    mmm_encode(huge, "long.mid");
+    FAIL("no error");
+  } catch (const tb::notes::ParseError& e) {
+    CHECK(std::string(e.what()) ==
+          "long.mid: byte 0: the notes span 16777216 bars of 16 steps, over the limit of 100000 "
+          "for MMM encoding");
+  }
+  // 4000 bars of one held note plus a short one at the end: every bar re-strikes the held note.
+  const int64_t steps = 4000 * 16;
+  const auto samples =
+      mmm_encode(steps_sequence({note(60, 0, steps), note(62, steps - 1, 1)}, {0}));
+  REQUIRE(samples.size() == 1000);
+  const std::string bar = " BAR_START NOTE_ON=60 TIME_DELTA=16 NOTE_OFF=60 BAR_END";
+  CHECK(samples[0] == "PIECE_START TRACK_START INST=0" + bar + bar + bar + bar + " TRACK_END");
+  CHECK(samples[999] == "PIECE_START TRACK_START INST=0" + bar + bar + bar +
+                            " BAR_START NOTE_ON=60 TIME_DELTA=15 NOTE_ON=62 TIME_DELTA=1 "
+                            "NOTE_OFF=60 NOTE_OFF=62 BAR_END TRACK_END");
 }

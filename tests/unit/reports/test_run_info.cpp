@@ -60,3 +60,22 @@ TEST_CASE("checkpoint steps are parsed from the usual trainer directory names") 
   CHECK_FALSE(parse_checkpoint_step("").has_value());
   CHECK_FALSE(parse_checkpoint_step("step_99999999999999999999999").has_value());  // overflow
 }
+
+TEST_CASE("hash_doc of a document that is not UTF-8 (issue 17)") {
+  // One Latin-1 byte in an abc-ppl data file: dump() threw type_error.316, exit 70 with the run
+  // left "running".
+  tb::Doc latin1;
+  latin1.id = "tune 3";
+  latin1.data = {{"text", "X:1\nT:Caf\xe9\n"}};
+  tb::Doc other = latin1;
+  other.data = {{"text", "X:1\nT:Caf\xe8\n"}};
+  const std::string h = tb::hash_doc(latin1);
+  CHECK(h.size() == 16);
+  CHECK(h == tb::hash_doc(latin1));
+  CHECK(h != tb::hash_doc(other));  // the invalid byte itself is hashed, not only U+FFFD
+  // Valid documents keep the hash they had: id, subset, dump.
+  tb::Doc valid;
+  valid.id = "1";
+  valid.data = {{"text", "Caf\xc3\xa9"}};
+  CHECK(tb::hash_doc(valid) == tb::FieldHasher().add("1").add("").add(R"({"text":"Café"})").hex());
+}
