@@ -10,9 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(realpath -m "${1:-build-gpu-debs}")
-packages=(cmake pkg-config ninja-build libfmt-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev
-          libpcre2-dev libopenblas-dev libopenblas0-pthread libsentencepiece-dev doctest-dev
-          libbenchmark-dev)
+# The build's packages, as tools/install-deps.sh lists them (one list for every machine), and
+# ninja; the compiler itself comes with the image.
+mapfile -t packages < <(tools/install-deps.sh --list | grep -vx build-essential)
+packages+=(ninja-build)
 base='^(libc6|libc6-dev|libc-dev-bin|linux-libc-dev|libcrypt1|libcrypt-dev|libnsl-dev|rpcsvc-proto|libstdc\+\+6|libgcc-s1|gcc-[0-9]+-base|libgomp1|perl|perl-base|perl-modules-.*|libperl.*|lib.*-perl|libdb5\.3|libgdbm.*|dpkg|tar|usrmerge|base-files|debconf|init-system-helpers|procps|libproc2-0|zlib1g|libbz2-1\.0|liblzma5|libzstd1|liblz4-1|libxxhash0|libssl3|libsystemd0|libudev1|libselinux1|libsemanage.*|libsepol2|libaudit.*|libpam.*|libcap2|libcap-ng0|libacl1|libattr1|libtinfo6|libncursesw6|libgnutls30|libgmp10|libunistring2|libp11-kit0|libtasn1-6|libnettle8|libhogweed6|libidn2-0|libgcrypt20|libgpg-error0|libgssapi-krb5-2|libkrb5-3|libk5crypto3|libkrb5support0|libcom-err2|libkeyutils1|libffi8|libmd0|libbsd0|libnsl2|libtirpc.*|libuuid1|libblkid1|libmount1|libsmartcols1|libpcre2-8-0)$'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -48,9 +48,10 @@ step() {
 }
 
 # ---- 1. dependencies --------------------------------------------------------------------------
-packages=(cmake pkg-config ninja-build libfmt-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev
-          libpcre2-dev libopenblas-dev libopenblas0-pthread libsentencepiece-dev doctest-dev
-          libbenchmark-dev)
+# The build's packages, as tools/install-deps.sh lists them (one list for every machine), and
+# ninja; the compiler itself comes with the image.
+mapfile -t packages < <(tools/install-deps.sh --list | grep -vx build-essential)
+packages+=(ninja-build)
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo -n"
 missing=()

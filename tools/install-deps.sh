@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tunebench builds, tests and runs with, when any is missing.
-# Usage: tools/install-deps.sh [--test]   (--test adds the reference tools the tests use)
+# Usage: tools/install-deps.sh [--test | --list]   (--test adds the reference tools the tests
+# use; --list prints the build packages, one per line, for tools/gpu-check*.sh, and exits)
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,10 @@ packages=(
   doctest-dev libbenchmark-dev
   libpugixml-dev libzip-dev
 )
+if [[ "${1:-}" == "--list" ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 if [[ "${1:-}" == "--test" ]]; then
   # Independent references: PyTorch for logits, sentencepiece for tokenizer files, abc2midi.
   packages+=(python3 python3-torch python3-numpy python3-sentencepiece python3-mido abcmidi)
