@@ -85,11 +85,12 @@ double available_memory_bytes() {
 }
 
 ProfiledModel build_model(const ProfileArgs& args) {
-  if (args.dtype != "f32") {
-    throw Error(ErrorKind::Unsupported, "--dtype " + args.dtype +
-                                            ": only f32 is supported for now (the backends compute "
-                                            "in f32; bf16/f16 weights are not wired yet)");
+  const auto dtype = parse_dtype(args.dtype);
+  if (!dtype || !is_float_dtype(*dtype)) {
+    throw Error(ErrorKind::BadInput, "--dtype " + args.dtype + ": expected f32, bf16 or f16");
   }
+  // Weights in the asked dtype (f32 activations and accumulation, as eval's --dtype).
+  const ModelPrecision precision{.weights = *dtype, .kv_cache = DType::F32};
   if (args.model.empty() == args.shape.empty()) {
     throw Error(ErrorKind::BadInput, "profile: give exactly one of --model DIR and --shape NAME");
   }
@@ -97,7 +98,7 @@ ProfiledModel build_model(const ProfileArgs& args) {
   p.backend = make_backend(args.device, args.threads);
   if (!args.model.empty()) {
     const Checkpoint checkpoint = Checkpoint::open(args.model);
-    p.model = load_model(checkpoint, *p.backend);
+    p.model = load_model(checkpoint, *p.backend, precision);
     p.config = checkpoint.config();
     p.config_json = read_json_file(args.model / "config.json");
     p.label = args.model.string();
@@ -120,7 +121,7 @@ ProfiledModel build_model(const ProfileArgs& args) {
                             args.shape, params / 1e6, needed / 1e9, available / 1e9));
   }
   const auto weights = random_weights(p.config, 7);
-  p.model = make_model(p.config, weights, *p.backend);
+  p.model = make_model(p.config, weights, *p.backend, precision);
   return p;
 }
 
@@ -328,7 +329,8 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option(
       "--shape", args->shape,
       std::string("Random weights of a named shape (") + kShapeNames + ") or a config.json");
-  cmd->add_option("--dtype", args->dtype, "Weight dtype (f32)");
+  cmd->add_option("--dtype", args->dtype, "Weight dtype: f32, bf16 or f16 (converted at load)")
+      ->capture_default_str();
   cmd->add_option("--device", args->device, "auto, cpu or cuda[:N]");
   cmd->add_option("--threads", args->threads, "CPU threads (0: all cores)");
   cmd->add_option("-p,--n-prompt", args->n_prompt, "Prefill lengths (pp tests), e.g. 128,512")

@@ -122,10 +122,18 @@ TEST_CASE("profile -o sql loads into SQLite; rows are stored; compare-profiles p
   fs::remove(sql_db);
 }
 
+TEST_CASE("profile --dtype bf16 places the weights in bf16 and records it") {
+  const auto o = test::run_tunebench(
+      "profile --no-store -r 1 -p 8 -n 4 -o json --dtype bf16 --model " + std::string(kModel));
+  CAPTURE(o.err);
+  REQUIRE(o.exit_code == 0);
+  CHECK(o.out.find("\"bf16\"") != std::string::npos);
+}
+
 TEST_CASE("bad profile arguments: one line, exit code 2") {
   const std::string tiny = "profile --no-store -r 1 -p 8 -n 1 ";
   for (const std::string& args :
-       {tiny + "--model " + kModel + " --dtype bf16", tiny + "--shape no-such-shape",
+       {tiny + "--model " + kModel + " --dtype i32", tiny + "--shape no-such-shape",
         tiny + "--shape llama2-7b-missing.json", tiny, tiny + "--model " + kModel + " -o xml",
         tiny + "--model " + kModel + " --pg 5", tiny + "--model " + kModel + " -b 0",
         tiny + "--model " + kModel + " -p 9000", tiny + "--model /nonexistent-dir"}) {
