@@ -1,7 +1,8 @@
 #include "runners/model_loading.hpp"
 
+#include "runners/system_memory.hpp"
+
 #include <CLI/CLI.hpp>
-#include <fstream>
 #include <thread>
 
 #include "harness/core/error.hpp"
@@ -23,18 +24,6 @@ DType parse_float_dtype(const std::string& flag, const std::string& value) {
   return *dtype;
 }
 
-// Bytes of host memory the kernel says are available (MemAvailable), or -1 when unknown.
-int64_t available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  int64_t kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return kib * 1024;
-  }
-  return -1;
-}
-
 // What can be refused before any weight is touched: a tokenizer whose ids the checkpoint's
 // embedding cannot hold, and a context window whose KV cache alone exceeds the memory there is.
 void check_model_fits(const Checkpoint& checkpoint, const Tokenizer& tokenizer,
@@ -51,7 +40,7 @@ void check_model_fits(const Checkpoint& checkpoint, const Tokenizer& tokenizer,
       options.lm.context_window > 0 ? options.lm.context_window : c.max_positions;
   const int64_t per_position = 2 * c.num_layers * c.num_kv_heads * c.head_dim *
                                static_cast<int64_t>(dtype_size(precision.kv_cache));
-  const int64_t available = device == Device::Cpu ? available_memory_bytes() : -1;
+  const int64_t available = device == Device::Cpu ? available_memory_bytes().value_or(-1) : -1;
   if (available > 0 && window > 0 && per_position > 0 && window > available / per_position) {
     const std::string field =
         options.lm.context_window > 0

@@ -1,5 +1,7 @@
 #include "runners/profile_command.hpp"
 
+#include "runners/system_memory.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -73,17 +75,6 @@ fs::path shape_path(const std::string& shape) {
   return path;
 }
 
-double available_memory_bytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  double kib = 0.0;
-  std::string unit;
-  while (in >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return kib * 1024.0;
-  }
-  return std::numeric_limits<double>::infinity();
-}
-
 ProfiledModel build_model(const ProfileArgs& args) {
   const auto dtype = parse_dtype(args.dtype);
   if (!dtype || !is_float_dtype(*dtype)) {
@@ -113,7 +104,8 @@ ProfiledModel build_model(const ProfileArgs& args) {
   // The host copy and the backend's copy exist together while the model is built.
   const auto params = static_cast<double>(flops::parameter_counts(model_shape(p.config)).total);
   const double needed = 2.0 * params * 4.0;
-  const double available = available_memory_bytes();
+  const double available =
+      static_cast<double>(available_memory_bytes().value_or(std::numeric_limits<int64_t>::max()));
   if (needed > available) {
     throw Error(ErrorKind::BadInput,
                 fmt::format("--shape {}: random f32 weights of {:.0f} M parameters need {:.1f} GB "
