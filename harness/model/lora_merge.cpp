@@ -1,5 +1,8 @@
 #include "harness/model/lora_merge.hpp"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include <cblas.h>
 
 #include <cmath>
@@ -8,7 +11,6 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -101,16 +103,30 @@ AdapterConfig read_config(const fs::path& path) {
   return c;
 }
 
+// Python's re.fullmatch, which PEFT uses, through PCRE2 (Perl-compatible like Python's re; the
+// project's regex library already): anchored at both ends.
+bool full_match(const std::string& pattern, const std::string& text, const std::string& file) {
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  std::unique_ptr<pcre2_code, decltype(&pcre2_code_free)> code(
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                    PCRE2_ANCHORED | PCRE2_ENDANCHORED, &error, &offset, nullptr),
+      pcre2_code_free);
+  if (!code) throw bad_input(file, "target_modules", "not a valid regular expression");
+  std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
+      pcre2_match_data_create_from_pattern(code.get(), nullptr), pcre2_match_data_free);
+  const int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0,
+                             0, match.get(), nullptr);
+  if (rc >= 0) return true;
+  if (rc == PCRE2_ERROR_NOMATCH) return false;
+  throw bad_input(file, "target_modules",
+                  "the regular expression failed to match (PCRE2 code " + std::to_string(rc) + ")");
+}
+
 // PEFT's check_target_module_exists: a regex must match the whole name; a list entry matches the
 // name itself or its last dotted components.
 bool is_target(const AdapterConfig& c, const std::string& module, const std::string& file) {
-  if (c.by_regex) {
-    try {
-      return std::regex_match(module, std::regex(c.target_regex));
-    } catch (const std::regex_error&) {
-      throw bad_input(file, "target_modules", "not a valid regular expression");
-    }
-  }
+  if (c.by_regex) return full_match(c.target_regex, module, file);
   for (const std::string& t : c.target_list) {
     if (module == t || ends_with(module, "." + t)) return true;
   }
