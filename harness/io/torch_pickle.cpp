@@ -2,6 +2,8 @@
 
 #include <cstring>
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "harness/core/error.hpp"
 #include "harness/io/json_file.hpp"
@@ -17,11 +19,8 @@ constexpr std::string_view kStorageTypes[] = {
     "FloatStorage", "HalfStorage",  "BFloat16Storage", "DoubleStorage", "LongStorage",
     "IntStorage",   "ShortStorage", "CharStorage",     "ByteStorage",   "BoolStorage"};
 
-PickleRef make(Kind kind) {
-  auto v = std::make_shared<PickleValue>();
-  v->kind = kind;
-  return v;
-}
+// Deeper than any state dict or Megatron args tree; bounds the result's destructor recursion.
+constexpr size_t kMaxDepth = 64;
 
 bool is_storage_type(std::string_view global) {
   if (global.substr(0, 6) != "torch.") return false;
@@ -35,6 +34,20 @@ class Unpickler {
  public:
   Unpickler(std::string_view bytes, const std::string& where, const UnpicklePolicy& policy)
       : in_(bytes), where_(where), policy_(policy) {}
+  Unpickler(const Unpickler&) = delete;
+  Unpickler& operator=(const Unpickler&) = delete;
+
+  // A hostile stream can make a container hold itself (DUP or a memo get, then APPEND or
+  // SETITEM), which shared ownership alone would leak. Every value made is also held in made_;
+  // here the links of each one the result does not reach are cut, so all of them are freed.
+  ~Unpickler() {
+    for (const PickleRef& v : made_) {
+      if (kept_.count(v.get())) continue;
+      v->items.clear();
+      v->entries.clear();
+      v->state.reset();
+    }
+  }
 
   PickleRef run() {
     for (;;) {
@@ -45,10 +58,62 @@ class Unpickler {
     }
     if (stack_.size() != 1 || !marks_.empty())
       fail("STOP with " + std::to_string(stack_.size()) + " values on the stack");
+    keep_acyclic(stack_.back());
     return stack_.back();
   }
 
  private:
+  PickleRef make(Kind kind) {
+    auto v = std::make_shared<PickleValue>();
+    v->kind = kind;
+    made_.push_back(v);
+    return v;
+  }
+
+  // Marks what `root` reaches as kept, refusing a value that contains itself or a tree deeper
+  // than kMaxDepth. Iterative: the depth is what is being checked.
+  void keep_acyclic(const PickleRef& root) {
+    enum class Mark { Open, Done };
+    std::unordered_map<const PickleValue*, Mark> mark;
+    struct Frame {
+      const PickleValue* value;
+      std::vector<const PickleValue*> children;
+      size_t next = 0;
+    };
+    auto children_of = [](const PickleValue* v) {
+      std::vector<const PickleValue*> out;
+      for (const auto& item : v->items) out.push_back(item.get());
+      for (const auto& [k, x] : v->entries) {
+        out.push_back(k.get());
+        out.push_back(x.get());
+      }
+      if (v->state) out.push_back(v->state.get());
+      return out;
+    };
+    std::vector<Frame> path;
+    mark[root.get()] = Mark::Open;
+    path.push_back({root.get(), children_of(root.get())});
+    while (!path.empty()) {
+      Frame& f = path.back();
+      if (f.next == f.children.size()) {
+        mark[f.value] = Mark::Done;
+        path.pop_back();
+        continue;
+      }
+      const PickleValue* child = f.children[f.next++];
+      const auto it = mark.find(child);
+      if (it != mark.end()) {
+        if (it->second == Mark::Open) fail("a value contains itself (a state dict has no cycles)");
+        continue;  // shared, already checked
+      }
+      if (path.size() >= kMaxDepth)
+        fail("values nested more than " + std::to_string(kMaxDepth) + " deep");
+      mark[child] = Mark::Open;
+      path.push_back({child, children_of(child)});
+    }
+    for (const auto& [v, m] : mark) kept_.insert(v);
+  }
+
   [[noreturn]] void fail(const std::string& what) const {
     throw bad_input(where_, "pickle", what + " (at byte " + std::to_string(op_at_) + ")");
   }
@@ -443,6 +508,8 @@ class Unpickler {
   std::vector<PickleRef> stack_;
   std::vector<size_t> marks_;
   std::map<uint64_t, PickleRef> memo_;
+  std::vector<PickleRef> made_;
+  std::unordered_set<const PickleValue*> kept_;
 };
 
 }  // namespace

@@ -76,9 +76,12 @@ TEST_CASE("longest repeat and loop agree with their quadratic definitions") {
   for (int trial = 0; trial < 300; ++trial) {
     auto t = random_tokens(rng, static_cast<size_t>(trial % 50), 1 + trial % 3);
     // Some sequences end in a planted loop.
-    if (trial % 3 == 0 && !t.empty()) {
-      const size_t p = 1 + static_cast<size_t>(trial) % 5;
-      for (size_t i = 0; i < 4 * p; ++i) t.push_back(t[t.size() - p]);
+    const size_t p = 1 + static_cast<size_t>(trial) % 5;
+    if (trial % 3 == 0 && t.size() >= p) {
+      for (size_t i = 0; i < 4 * p; ++i) {
+        const int32_t repeated = t[t.size() - p];
+        t.push_back(repeated);
+      }
     }
     const double expected =
         t.size() < 2 ? 0.0
