@@ -21,7 +21,7 @@ if [[ "${1:-}" == "--test" ]]; then
   # A real MPI launcher for the sharding test (mpirun -np 4; tests/e2e/test_shards.sh).
   packages+=(openmpi-bin)
   # libFuzzer (tools/run-fuzz.sh): clang and its runtime libraries with the fuzzer and sanitizers.
-  packages+=(clang libclang-rt-14-dev)
+  packages+=(clang libclang-rt-14-dev ninja-build)
 fi
 
 missing=()

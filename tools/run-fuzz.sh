@@ -27,7 +27,7 @@ fi
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
   targets=(fuzz_abc fuzz_midi fuzz_mmm fuzz_pvdt fuzz_safetensors fuzz_model_config
-           fuzz_tokenizer_json fuzz_vocab_merges fuzz_sentencepiece fuzz_mmlu fuzz_mtb
+           fuzz_torch_checkpoint fuzz_tokenizer_json fuzz_vocab_merges fuzz_sentencepiece fuzz_mmlu fuzz_mtb
            fuzz_suite_spec)
 fi
 

@@ -38,7 +38,10 @@ std::string json_excerpt(const nlohmann::json& value) {
 
 std::string printable_name(const std::string& name) {
   for (const char c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return nlohmann::json(name).dump();
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      // Invalid UTF-8 beside a control character is shown as U+FFFD rather than thrown on.
+      return nlohmann::json(name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
   }
   return name;
 }

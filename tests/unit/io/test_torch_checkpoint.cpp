@@ -144,6 +144,10 @@ TEST_CASE("unpickler: malformed streams name the problem and the byte offset") {
                {"nested more than 64 deep"});
   expect_error([&] { unpickle(nested(100000), "mem"); }, ErrorKind::BadInput,
                {"nested more than 64 deep"});
+  // A global named with a control character and a byte that is not UTF-8 is still named, the
+  // byte shown as U+FFFD (found by fuzz_torch_checkpoint: the quoting threw type_error.316).
+  expect_error([&] { unpickle(kProto2 + "cos\x01\x80\nsystem\n.", "mem"); }, ErrorKind::BadInput,
+               {"global \"os\\u0001\xef\xbf\xbd.system\" is not allowed"});
   // Negative one-byte and two-byte longs (LONG1) are sign-extended.
   CHECK(unpickle("\x80\x02\x8a\x01\xff.", "mem")->integer == -1);
   CHECK(unpickle(std::string("\x80\x02\x8a\x02\x00\x80.", 7), "mem")->integer == -32768);
