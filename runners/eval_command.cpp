@@ -146,7 +146,7 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, const DocLimit& limit, const S
   RunInfo info;
   info.model_path = args.model.dir.string();
   info.model_hash = loaded.checkpoint->content_hash();
-  info.config = read_json_file(args.model.dir / "config.json");
+  info.config = loaded.checkpoint->config_json();
   info.tokenizer = lm.tokenizer().kind() + "; specials: " + lm.tokenizer().specials().source;
   info.tunebench_git_sha = tunebench_git_sha();
   info.device = loaded.backend->name();
@@ -396,6 +396,7 @@ void add_eval_options(CLI::App& cmd_ref, EvalArgs& a) {
   cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
       ->check(CLI::Range(0, 1 << 16));
   add_precision_options(*cmd, args->model);
+  add_model_source_options(*cmd, args->model);
   cmd->add_option("--context", args->model.lm.context_window,
                   "Context window in tokens (0: the model's maximum)")
       ->check(context_window_validator());
@@ -424,7 +425,9 @@ void add_eval_options(CLI::App& cmd_ref, EvalArgs& a) {
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Evaluate suites into the SQLite store (resumable)");
-  cmd->add_option("--model", args->model.dir, "Hugging Face checkpoint directory")->required();
+  cmd->add_option("--model", args->model.dir,
+                  "Checkpoint directory (Hugging Face, or a Megatron-LM iter_N)")
+      ->required();
   add_eval_options(*cmd, *args);
   cmd->callback([args] { run_eval(*args); });
 }

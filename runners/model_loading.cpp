@@ -29,7 +29,7 @@ DType parse_float_dtype(const std::string& flag, const std::string& value) {
 void check_model_fits(const Checkpoint& checkpoint, const Tokenizer& tokenizer,
                       const ModelOptions& options, const ModelPrecision& precision, Device device) {
   const ModelConfig& c = checkpoint.config();
-  const std::string config_file = (checkpoint.dir() / "config.json").string();
+  const std::string config_file = checkpoint.config_source();
   if (tokenizer.vocab_size() > c.vocab_size) {
     throw Error(ErrorKind::BadInput, config_file + ": vocab_size " + std::to_string(c.vocab_size) +
                                          " but the tokenizer (" + tokenizer.kind() + ") has " +
@@ -76,16 +76,28 @@ void add_precision_options(CLI::App& cmd, ModelOptions& options) {
       ->capture_default_str();
 }
 
+void add_model_source_options(CLI::App& cmd, ModelOptions& options) {
+  cmd.add_option("--tokenizer", options.tokenizer_dir,
+                 "Directory of the tokenizer files (default: the --model directory; a Megatron-LM "
+                 "checkpoint has none)");
+  cmd.add_option("--config", options.config_file,
+                 "A config.json read instead of the model's (a Megatron-LM checkpoint's default: "
+                 "its pickled args)");
+}
+
 LoadedModel load_language_model(const ModelOptions& options) {
   LoadedModel loaded;
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const ModelPrecision precision = parse_precision(options);
-  loaded.checkpoint = std::make_unique<Checkpoint>(Checkpoint::open(options.dir));
+  loaded.checkpoint =
+      std::make_unique<Checkpoint>(Checkpoint::open(options.dir, options.config_file));
   merge_lora_adapters(*loaded.checkpoint, options.adapters);
+  const std::filesystem::path tokenizer_dir =
+      options.tokenizer_dir.empty() ? options.dir : options.tokenizer_dir;
   std::unique_ptr<Tokenizer> tokenizer =
-      apply_newline_symbol(load_tokenizer(options.dir), options.dir, options.newline_symbol);
+      apply_newline_symbol(load_tokenizer(tokenizer_dir), tokenizer_dir, options.newline_symbol);
   loaded.backend = make_backend(options.device, threads);
   check_model_fits(*loaded.checkpoint, *tokenizer, options, precision, loaded.backend->device());
   std::unique_ptr<Model> model = load_model(*loaded.checkpoint, *loaded.backend, precision);

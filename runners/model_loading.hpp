@@ -18,6 +18,8 @@ namespace tb {
 
 struct ModelOptions {
   std::filesystem::path dir;
+  std::filesystem::path tokenizer_dir;  // --tokenizer: where the tokenizer files are ("": dir)
+  std::filesystem::path config_file;    // --config: read instead of DIR/config.json
   std::string device = "auto";
   int threads = 0;                              // 0: every core
   std::string dtype = "auto";                   // --dtype: auto (the checkpoint's), f32, bf16, f16
@@ -45,5 +47,7 @@ ModelPrecision parse_precision(const ModelOptions& options);
 std::string precision_summary(const LoadedModel& loaded, const ModelOptions& options);
 // Registers --dtype and --kv-dtype on a command.
 void add_precision_options(CLI::App& cmd, ModelOptions& options);
+// Registers --tokenizer and --config (what a Megatron-LM checkpoint, which has neither, needs).
+void add_model_source_options(CLI::App& cmd, ModelOptions& options);
 
 }  // namespace tb

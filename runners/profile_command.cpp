@@ -91,7 +91,7 @@ ProfiledModel build_model(const ProfileArgs& args) {
     const Checkpoint checkpoint = Checkpoint::open(args.model);
     p.model = load_model(checkpoint, *p.backend, precision);
     p.config = checkpoint.config();
-    p.config_json = read_json_file(args.model / "config.json");
+    p.config_json = checkpoint.config_json();
     p.label = args.model.string();
     p.hash = checkpoint.content_hash();
     return p;

@@ -91,11 +91,14 @@ void run_score(const ScoreArgs& args) {
 void add_score_command(CLI::App& app) {
   auto args = std::make_shared<ScoreArgs>();
   CLI::App* cmd = app.add_subcommand("score", "Per-text log-probabilities and corpus perplexity");
-  cmd->add_option("--model", args->model.dir, "Hugging Face checkpoint directory")->required();
+  cmd->add_option("--model", args->model.dir,
+                  "Checkpoint directory (Hugging Face, or a Megatron-LM iter_N)")
+      ->required();
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
   cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
       ->check(CLI::Range(0, 1 << 16));
   add_precision_options(*cmd, args->model);
+  add_model_source_options(*cmd, args->model);
   cmd->add_option("--context", args->model.lm.context_window,
                   "Context window in tokens (0: the model's maximum)")
       ->check(context_window_validator());

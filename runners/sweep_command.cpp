@@ -7,6 +7,7 @@
 #include <set>
 
 #include "harness/core/error.hpp"
+#include "harness/io/megatron_checkpoint.hpp"
 #include "reports/run_info.hpp"
 #include "runners/eval_command.hpp"
 
@@ -16,9 +17,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A Hugging Face directory (config.json) or a Megatron-LM iteration (iter_N/mp_rank_00/).
 bool is_checkpoint(const fs::path& dir) {
   std::error_code ec;
-  return fs::is_directory(dir, ec) && fs::is_regular_file(dir / "config.json", ec);
+  if (!fs::is_directory(dir, ec)) return false;
+  return fs::is_regular_file(dir / "config.json", ec) || find_megatron_file(dir).has_value();
 }
 
 std::vector<fs::path> expand(const std::string& argument) {
@@ -48,7 +51,9 @@ std::vector<fs::path> find_checkpoints(const std::vector<std::string>& arguments
     const std::vector<fs::path> found = expand(argument);
     if (found.empty())
       throw Error(ErrorKind::BadInput,
-                  argument + ": no checkpoint directory (a directory with config.json) here");
+                  argument +
+                      ": no checkpoint directory (a directory with config.json, or a "
+                      "Megatron-LM iter_N with mp_rank_00/model_optim_rng.pt) here");
     for (const fs::path& p : found)
       if (seen.insert(p.lexically_normal().string()).second) all.push_back(p.lexically_normal());
   }

@@ -9,6 +9,7 @@
 
 #include "harness/core/error.hpp"
 #include "harness/io/json_file.hpp"
+#include "harness/io/megatron_checkpoint.hpp"
 #include "harness/io/torch_checkpoint_file.hpp"
 
 namespace tb {
@@ -88,7 +89,7 @@ uint64_t fnv1a(uint64_t hash, const void* data, size_t size) {
 
 }  // namespace
 
-Checkpoint Checkpoint::open(const fs::path& dir) {
+Checkpoint Checkpoint::open(const fs::path& dir, const fs::path& config_file) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     throw Error(ErrorKind::Io, dir.string() + ": not a checkpoint directory (" +
@@ -97,7 +98,31 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
   }
   Checkpoint ckpt;
   ckpt.dir_ = dir;
-  ckpt.config_ = load_model_config(dir / "config.json");
+  const fs::path config_path = config_file.empty() ? dir / "config.json" : config_file;
+  const bool hf_weights = fs::exists(dir / kSingleFile, ec) || fs::exists(dir / kIndexFile, ec) ||
+                          fs::exists(dir / kTorchFile, ec) || fs::exists(dir / kTorchIndexFile, ec);
+  if (!hf_weights) {
+    if (const auto megatron_file = find_megatron_file(dir)) {
+      std::optional<ModelConfig> config;
+      if (!config_file.empty() || fs::exists(config_path, ec))
+        config = load_model_config(config_path);
+      MegatronCheckpoint m = open_megatron(*megatron_file, config);
+      ckpt.config_ = m.config;
+      ckpt.config_json_ = config ? read_json_file(config_path) : hf_config_json(m.config);
+      for (const TensorInfo& t : m.tensors) ckpt.tensors_.emplace(t.name, t);
+      ckpt.torch_files_.push_back(std::move(m.file));
+      for (auto& buffer : m.owned) ckpt.owned_.push_back(std::move(buffer));
+      return ckpt;
+    }
+    // A Megatron-LM save directory holds one iter_N per save, not the weights themselves.
+    if (fs::exists(dir / "latest_checkpointed_iteration.txt", ec) && !fs::exists(config_path, ec)) {
+      throw bad_input(dir.string(), "latest_checkpointed_iteration.txt",
+                      "a Megatron-LM save directory: pass one of its iter_N directories (or "
+                      "sweep over it)");
+    }
+  }
+  ckpt.config_ = load_model_config(config_path);
+  ckpt.config_json_ = read_json_file(config_path);
 
   // Same preference as transformers: safetensors first, each as a single file, then sharded.
   std::map<std::string, std::string> shard_of;  // from the index, empty for a single file
@@ -120,7 +145,8 @@ Checkpoint Checkpoint::open(const fs::path& dir) {
     }
   } else {
     throw Error(ErrorKind::Io, dir.string() + ": no " + kSingleFile + ", " + kIndexFile + ", " +
-                                   kTorchFile + " or " + kTorchIndexFile);
+                                   kTorchFile + ", " + kTorchIndexFile +
+                                   " or mp_rank_00/model_optim_rng.pt (Megatron-LM)");
   }
 
   const std::string index_file = index_path.string();

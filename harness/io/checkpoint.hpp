@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/core/dtype.hpp"
 #include "harness/core/tensor.hpp"
 #include "harness/io/model_config.hpp"
@@ -21,12 +23,22 @@ namespace tb {
 
 class Checkpoint {
  public:
-  // Opens and validates every header of the directory's weight files. Throws tb::Error naming
-  // the file and the tensor or field on any inconsistency.
-  static Checkpoint open(const std::filesystem::path& dir);
+  // Opens and validates every header of the directory's weight files. `config_file`, when
+  // given, is read instead of DIR/config.json. A Megatron-LM checkpoint (DIR/mp_rank_00/
+  // model_optim_rng.pt, harness/io/megatron_checkpoint.hpp) is presented as the Hugging Face
+  // checkpoint its conversion would give, its config from the pickled args unless a config.json
+  // is there or given. Throws tb::Error naming the file and the tensor or field on any
+  // inconsistency.
+  static Checkpoint open(const std::filesystem::path& dir,
+                         const std::filesystem::path& config_file = {});
 
   const std::filesystem::path& dir() const { return dir_; }
   const ModelConfig& config() const { return config_; }
+  // The config as JSON: the config.json read, or the one hf_config_json writes for a Megatron
+  // checkpoint's args. What a run records.
+  const nlohmann::json& config_json() const { return config_json_; }
+  // The file the config came from, for messages: ".../config.json" or ".../model_optim_rng.pt".
+  std::string config_source() const { return config_.source; }
   bool has(const std::string& name) const { return tensors_.count(name) != 0; }
   // The tensor, or tb::Error "<dir>: tensor <name>: missing" (BadInput), or Unsupported
   // "<file>: tensor <name>: dtype I64 is not supported" for a tensor of another dtype.
@@ -60,7 +72,8 @@ class Checkpoint {
   std::map<std::string, UnsupportedTensor> unsupported_;
   std::vector<std::shared_ptr<const SafetensorsFile>> files_;  // keeps the mappings alive
   std::vector<std::shared_ptr<const TorchCheckpointFile>> torch_files_;
-  std::vector<std::shared_ptr<const std::vector<float>>> owned_;  // replaced tensors' data
+  nlohmann::json config_json_;
+  std::vector<std::shared_ptr<const void>> owned_;  // replaced or converted tensors' data
   std::vector<std::string> identities_;
 };
 

@@ -212,4 +212,37 @@ ModelConfig load_model_config(const std::filesystem::path& path) {
   return c;
 }
 
+nlohmann::json hf_config_json(const ModelConfig& c) {
+  json j;
+  j["model_type"] = c.model_type;
+  j["vocab_size"] = c.vocab_size;
+  j["tie_word_embeddings"] = c.tie_word_embeddings;
+  if (c.architecture == Architecture::Llama) {
+    j["architectures"] = {"LlamaForCausalLM"};
+    j["hidden_size"] = c.hidden_size;
+    j["num_hidden_layers"] = c.num_layers;
+    j["num_attention_heads"] = c.num_heads;
+    j["num_key_value_heads"] = c.num_kv_heads;
+    if (c.head_dim * c.num_heads != c.hidden_size) j["head_dim"] = c.head_dim;
+    j["intermediate_size"] = c.intermediate_size;
+    j["max_position_embeddings"] = c.max_positions;
+    j["rope_theta"] = c.rope_theta;
+    j["rms_norm_eps"] = c.norm_eps;
+    j["hidden_act"] = c.activation;
+  } else {
+    j["architectures"] = {"GPT2LMHeadModel"};
+    j["n_embd"] = c.hidden_size;
+    j["n_layer"] = c.num_layers;
+    j["n_head"] = c.num_heads;
+    j["n_inner"] = c.intermediate_size;
+    j["n_positions"] = c.max_positions;
+    j["layer_norm_epsilon"] = c.norm_eps;
+    j["activation_function"] = c.activation;
+  }
+  if (c.bos_token_id >= 0) j["bos_token_id"] = c.bos_token_id;
+  if (c.eos_token_id >= 0) j["eos_token_id"] = c.eos_token_id;
+  if (!c.torch_dtype.empty()) j["torch_dtype"] = c.torch_dtype;
+  return j;
+}
+
 }  // namespace tb

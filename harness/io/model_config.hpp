@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace tb {
 
 enum class Architecture { Llama, Gpt2 };
@@ -33,5 +35,9 @@ struct ModelConfig {
 // the file and the field on malformed JSON, a missing or ill-typed field, or an unknown
 // model_type.
 ModelConfig load_model_config(const std::filesystem::path& path);
+
+// The config.json Hugging Face's conversion would write for `c` (model_type llama or gpt2, the
+// fields load_model_config reads): what a run records for a checkpoint that has no config.json.
+nlohmann::json hf_config_json(const ModelConfig& c);
 
 }  // namespace tb

@@ -201,7 +201,7 @@ class Unpickler {
 
   void global(std::string name) {
     const bool allowed = name == kOrderedDict || name == kRebuildTensor || is_storage_type(name) ||
-                         policy_.plain_data_classes.count(name) != 0;
+                         policy_.is_plain_data(name);
     if (!allowed) {
       fail("global " + printable_name(name) +
            " is not allowed (a state dict holds only tensors, OrderedDict and storage types; "
@@ -259,7 +259,7 @@ class Unpickler {
         fail("_rebuild_tensor_v2 size and stride differ in length");
       return t;
     }
-    if (policy_.plain_data_classes.count(name)) {
+    if (policy_.is_plain_data(name)) {
       auto obj = make(Kind::Object);
       obj->text = name;
       obj->items = args->items;
@@ -513,6 +513,14 @@ class Unpickler {
 };
 
 }  // namespace
+
+bool UnpicklePolicy::is_plain_data(const std::string& global) const {
+  if (plain_data_classes.count(global)) return true;
+  for (const std::string& prefix : plain_data_prefixes) {
+    if (global.starts_with(prefix)) return true;
+  }
+  return false;
+}
 
 const PickleValue* PickleValue::find(std::string_view key) const {
   for (const auto& [k, v] : entries) {

@@ -63,6 +63,10 @@ struct PickleValue {
 struct UnpicklePolicy {
   // Globals, as "module.name", whose instances are kept as inert Object values.
   std::set<std::string> plain_data_classes;
+  // Module prefixes ("numpy.") whose every global is plain data in the same way.
+  std::vector<std::string> plain_data_prefixes;
+
+  bool is_plain_data(const std::string& global) const;
 };
 
 // Unpickles `bytes` (protocols 0-5, the opcodes torch.save emits and the plain ones around them).

@@ -33,7 +33,7 @@ void CheckpointWeights::check_all_used(bool tied_head) const {
   for (const std::string& name : checkpoint_.names()) {
     if (used_.count(name) || ignorable(name)) continue;
     throw Error(ErrorKind::BadInput,
-                (checkpoint_.dir() / "config.json").string() + ": tensor " + name +
+                checkpoint_.config_source() + ": tensor " + name +
                     " of the checkpoint is not part of the model config.json describes (" +
                     std::to_string(checkpoint_.config().num_layers) +
                     " layers, num_hidden_layers); refusing to ignore weights");

@@ -21,7 +21,8 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& model_dir
     tok = load_gpt2_vocab_merges(model_dir / "vocab.json", model_dir / "merges.txt");
   } else {
     throw bad_input(model_dir.string(), "tokenizer",
-                    "no tokenizer.json, tokenizer.model or vocab.json+merges.txt");
+                    "no tokenizer.json, tokenizer.model or vocab.json+merges.txt (--tokenizer "
+                    "names another directory)");
   }
   SpecialTokens s = resolve_specials(*tok, model_dir);
   s.source = file + ": " + s.source;
