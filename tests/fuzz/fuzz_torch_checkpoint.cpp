@@ -5,7 +5,8 @@
 // (args to a config, fused tensors split and transposed).
 // Seeds (seeds/torch_checkpoint): torch.save (Debian's torch 1.13) of a three-tensor OrderedDict
 // (F32, F16, a view) and of a Megatron-like {'model': {...}, 'args': Namespace, 'iteration'}
-// dict, each with its data.pkl taken out of the zip.
+// dict, each with its data.pkl taken out of the zip; and two one-layer LLaMA Megatron checkpoints
+// (legacy and Megatron-Core layouts) written by tools/megatron_checkpoints.py's save_megatron.
 #include "harness/io/megatron_checkpoint.hpp"
 #include "harness/io/torch_checkpoint_file.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
