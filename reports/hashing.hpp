@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "suites/suite.hpp"
+#include "harness/core/records.hpp"
 
 namespace tb {
 

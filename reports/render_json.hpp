@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/run_info.hpp"
-#include "suites/suite.hpp"
+#include "harness/core/records.hpp"
 
 namespace tb {
 

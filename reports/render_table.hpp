@@ -4,7 +4,7 @@
 #include <string>
 
 #include "reports/run_info.hpp"
-#include "suites/suite.hpp"
+#include "harness/core/records.hpp"
 
 namespace tb {
 

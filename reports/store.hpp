@@ -14,7 +14,7 @@
 
 #include "reports/run_info.hpp"
 #include "reports/sqlite_db.hpp"
-#include "suites/suite.hpp"
+#include "harness/core/records.hpp"
 
 namespace tb {
 

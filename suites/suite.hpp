@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/core/records.hpp"  // Doc, SampleResult, MetricValue
 #include "harness/lm/sampler.hpp"
 
 namespace tb {
@@ -39,35 +40,6 @@ struct LmResponse {
   std::string text = {};
   std::vector<int32_t> tokens = {};
   std::string finish = {};
-};
-
-// One item of a suite, as loaded from its data files.
-struct Doc {
-  std::string id;      // stable across runs: the resume key
-  std::string subset;  // subject / category used for per-subset metrics
-  nlohmann::json data;
-};
-
-// The outcome of one document: what is stored as a sample.
-struct SampleResult {
-  std::string doc_id;
-  std::string subset;
-  std::string prompt;    // the exact rendered text (first option's full text for ppl modes)
-  std::string target;    // gold answer text
-  std::string response = {};  // generated text (generation suites); "" otherwise
-  std::vector<double> option_scores;  // per option, as the protocol ranks them (higher better)
-  int prediction = -1;
-  int gold = -1;
-  std::map<std::string, double> values;  // per-sample metric values, e.g. {"acc": 1}
-};
-
-struct MetricValue {
-  std::string name;    // "acc", "ppl", "bits_per_byte", ...
-  std::string subset;  // "" for the whole suite
-  double value = 0.0;
-  double standard_error = 0.0;  // NaN when not defined
-  int64_t n = 0;
-  bool higher_is_better = true;
 };
 
 class Suite {
