@@ -24,12 +24,13 @@ Bars bars_of(const notes::NoteSequence& seq) {
   for (const auto& n : seq.notes) {
     if (detail::pitched(n)) length = std::max(length, std::max(n.end(), n.start + 1));
   }
-  b.count = static_cast<size_t>((length + b.ticks - 1) / b.ticks);
+  b.count = std::min(static_cast<size_t>((length + b.ticks - 1) / b.ticks), kMaxFeatureBars);
   return b;
 }
 
+// The bar of `tick`; b.count (one past the last) for a tick past the measured bars.
 size_t bar_of(int64_t tick, const Bars& b) {
-  return static_cast<size_t>(std::max<int64_t>(tick, 0) / b.ticks);
+  return std::min(static_cast<size_t>(std::max<int64_t>(tick, 0) / b.ticks), b.count);
 }
 
 }  // namespace
@@ -42,7 +43,7 @@ std::vector<double> bar_used_note(const notes::NoteSequence& seq) {
   const Bars b = bars_of(seq);
   std::vector<double> out(b.count, 0.0);
   for (const auto& n : seq.notes) {
-    if (detail::pitched(n)) out[bar_of(n.start, b)] += 1;
+    if (detail::pitched(n) && bar_of(n.start, b) < b.count) out[bar_of(n.start, b)] += 1;
   }
   return out;
 }
@@ -51,7 +52,8 @@ std::vector<double> bar_used_pitch(const notes::NoteSequence& seq) {
   const Bars b = bars_of(seq);
   std::vector<std::set<int>> pitches(b.count);
   for (const auto& n : seq.notes) {
-    if (detail::pitched(n)) pitches[bar_of(n.start, b)].insert(n.pitch);
+    if (detail::pitched(n) && bar_of(n.start, b) < b.count)
+      pitches[bar_of(n.start, b)].insert(n.pitch);
   }
   std::vector<double> out;
   for (const auto& p : pitches) out.push_back(static_cast<double>(p.size()));

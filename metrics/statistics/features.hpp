@@ -27,7 +27,9 @@
 //   - mgeval's per-bar features (bar_used_pitch, bar_used_note, bar_pitch_class_histogram):
 //     bars of the first time signature in ticks, as many as hold the last pitched note's end
 //     (mgeval rounds the track length to whole bars and drops notes past them); a note counts
-//     in the bar of its onset, the histogram weighs each bar's part of a note.
+//     in the bar of its onset, the histogram weighs each bar's part of a note. At most
+//     kMaxFeatureBars bars are measured: a generated piece whose one gap spans 10^8 bars would
+//     otherwise cost gigabytes; notes past the limit do not count in the per-bar features.
 //   - MusPy's pitch_in_scale_rate(root, mode) and drum_in_pattern_rate(meter) take arguments:
 //     here every argument's value is kept, as a 24- and a 2-vector.
 //   Undefined values (no notes, a single onset, fewer than two measures) are NaN, as in MusPy.
@@ -85,6 +87,9 @@ struct PieceFeatures {
 };
 
 PieceFeatures piece_features(const notes::NoteSequence& seq);
+
+// Per-bar features cover at most this many bars (over 2 days of 4/4 at 120 quarters a minute).
+inline constexpr size_t kMaxFeatureBars = 100000;
 
 // The single features (exposed for tests).
 double total_used_pitch(const notes::NoteSequence& seq);

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -140,6 +141,15 @@ TEST_CASE("statistics: mgeval per-bar note and pitch counts and pitch class hist
         std::vector<double>{8.0 / 3.0});
   CHECK(std::isnan(st::piece_summary(st::Feature::BarUsedNote, {})[0]));
   CHECK(st::bar_used_note(sequence({})).empty());
+  // A gap of 8.4e10 ticks (found by fuzz_pvdt: 2 GB of per-bar sets) is measured over the first
+  // kMaxFeatureBars bars; the note past them does not count.
+  const NoteSequence gap = sequence({note(60, 0, 480), note(64, 84484484480, 480)});
+  const auto used = st::bar_used_note(gap);
+  REQUIRE(used.size() == st::kMaxFeatureBars);
+  CHECK(used[0] == 1);
+  CHECK(std::accumulate(used.begin(), used.end(), 0.0) == 1);
+  CHECK(st::bar_used_pitch(gap).size() == st::kMaxFeatureBars);
+  CHECK(st::bar_pitch_class_histogram(gap).size() == 12 * st::kMaxFeatureBars);
 }
 
 TEST_CASE("statistics: pitch class transitions equal the pair-by-pair count") {
