@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "harness/io/checkpoint.hpp"
+#include "harness/io/megatron_checkpoint.hpp"
 #include "harness/io/torch_checkpoint_file.hpp"
 #include "harness/io/torch_pickle.hpp"
 #include "harness/io/zip_archive.hpp"
@@ -113,10 +114,22 @@ TEST_CASE("unpickler: any other global is refused by name, before anything runs"
   const std::string ns = kProto2 + pk::global("argparse", "Namespace") + ")R}" +
                          pk::str("hidden_size") + pk::int1(64) + "sb.";
   expect_error([&] { unpickle(ns, "mem"); }, ErrorKind::BadInput, {"global argparse.Namespace"});
-  const PickleRef obj = unpickle(ns, "mem", UnpicklePolicy{{"argparse.Namespace"}});
+  const PickleRef obj = unpickle(ns, "mem", UnpicklePolicy{{"argparse.Namespace"}, {}});
   REQUIRE(obj->is(PickleValue::Kind::Object));
   CHECK(obj->text == "argparse.Namespace");
   CHECK(obj->find("hidden_size")->integer == 64);
+  // Megatron's policy: whole modules by prefix (numpy's RNG state, Megatron's enums) are inert
+  // data; a global outside them is still refused by name.
+  const UnpicklePolicy megatron = megatron_unpickle_policy();
+  const std::string enum_value =
+      kProto2 + pk::global("megatron.core.enums", "ModelType") + pk::int1(1) + "\x85R.";
+  expect_error([&] { unpickle(enum_value, "mem"); }, ErrorKind::BadInput,
+               {"global megatron.core.enums.ModelType"});
+  CHECK(unpickle(enum_value, "mem", megatron)->text == "megatron.core.enums.ModelType");
+  expect_error([&] { unpickle(evil, "mem", megatron); }, ErrorKind::BadInput,
+               {"global os.system is not allowed"});
+  expect_error([&] { unpickle(kProto2 + pk::global("megatronx", "run") + ".", "mem", megatron); },
+               ErrorKind::BadInput, {"global megatronx.run"});
 }
 
 TEST_CASE("unpickler: malformed streams name the problem and the byte offset") {
