@@ -13,6 +13,7 @@
 #include "runners/merge_command.hpp"
 #include "runners/metrics_command.hpp"
 #include "runners/profile_command.hpp"
+#include "runners/report_command.hpp"
 #include "runners/runs_command.hpp"
 #include "runners/score_command.hpp"
 #include "runners/sweep_command.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   tb::add_export_command(app);
   tb::add_profile_command(app);
   tb::add_compare_profiles_command(app);
+  tb::add_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev libopenblas0-pthread libsentencepiece-dev libminizip-dev
   doctest-dev libbenchmark-dev
   libpugixml-dev libzip-dev
+  abcmidi abcm2ps
 )
 if [[ "${1:-}" == "--list" ]]; then
   printf '%s\n' "${packages[@]}"
@@ -17,7 +18,9 @@ if [[ "${1:-}" == "--list" ]]; then
 fi
 if [[ "${1:-}" == "--test" ]]; then
   # Independent references: PyTorch for logits, sentencepiece for tokenizer files, abc2midi.
-  packages+=(python3 python3-torch python3-numpy python3-sentencepiece python3-mido abcmidi)
+  packages+=(python3 python3-torch python3-numpy python3-sentencepiece python3-mido)
+  # The report as a reader sees it (tests/e2e/test_report_chromium.sh).
+  packages+=(chromium)
   # A real MPI launcher for the sharding test (mpirun -np 4; tests/e2e/test_shards.sh).
   packages+=(openmpi-bin)
   # libFuzzer (tools/run-fuzz.sh): clang and its runtime libraries with the fuzzer and sanitizers.
