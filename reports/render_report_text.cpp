@@ -52,7 +52,7 @@ std::string render_report_markdown(const ReportData& data) {
     out += fmt::format("| {} | {} | {} |", r + 1, row.model, step_text(row.step));
     for (const std::string& s : board.suites) {
       const auto it = row.cells.find(s);
-      out += " " + (it == row.cells.end() ? std::string("-") : cell_text(it->second)) + " |";
+      out += fmt::format(" {} |", it == row.cells.end() ? std::string("-") : cell_text(it->second));
     }
     out += fmt::format(" {:.2f} |\n", row.mean_rank);
   }
@@ -86,7 +86,7 @@ std::string render_report_markdown(const ReportData& data) {
     out += "\n";
     for (size_t m = 0; m < t.models.size(); ++m) {
       out += "| " + t.models[m] + " |";
-      for (double v : t.values[m]) out += " " + format_report_value(v) + " |";
+      for (double v : t.values[m]) out += fmt::format(" {} |", format_report_value(v));
       out += "\n";
     }
   }
