@@ -98,7 +98,10 @@ ModelConfig config_from_args(const Args& a, const std::string& file) {
   }
   c.head_dim = a.positive("kv_channels", c.hidden_size / c.num_heads);
   c.intermediate_size = a.positive("ffn_hidden_size", 4 * c.hidden_size);
-  c.max_positions = a.positive("max_position_embeddings", a.positive("seq_length"));
+  // seq_length only when max_position_embeddings is absent (older args lack it).
+  c.max_positions = a.get("max_position_embeddings") != nullptr
+                        ? a.positive("max_position_embeddings")
+                        : a.positive("seq_length");
   if (c.max_positions > limits::kPositionEmbeddings) {
     a.fail("max_position_embeddings", "value " + std::to_string(c.max_positions) +
                                           " exceeds the limit of " +
