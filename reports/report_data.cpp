@@ -186,6 +186,11 @@ class Gatherer {
                   [](const CurvePoint& a, const CurvePoint& b) { return a.step < b.step; });
       }
     }
+    // A metric seen at one step only has no curve to draw.
+    std::erase_if(curves, [](const Curve& c) {
+      return std::none_of(c.series.begin(), c.series.end(),
+                          [](const auto& s) { return s.second.size() >= 2; });
+    });
   }
 
   void build_subsets(std::vector<SubsetTable>& tables) {

@@ -30,8 +30,10 @@ std::vector<double> ticks(double low, double high) {
 }
 
 std::string number(double v) {
-  if (std::abs(v) >= 1e5 || (std::abs(v) < 1e-3 && v != 0.0)) return fmt::format("{:.2g}", v);
-  return fmt::format("{:.4g}", v);
+  if (std::abs(v) >= 1e5)
+    return v == std::floor(v) ? fmt::format("{:.0f}", v) : fmt::format("{:.3g}", v);
+  if (std::abs(v) < 1e-3 && v != 0.0) return fmt::format("{:.2g}", v);
+  return fmt::format("{:.6g}", v);
 }
 
 // A marker of shape `i` centred at (x, y): circle, square, triangle, diamond.
