@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "harness/core/error.hpp"
+#include "harness/tokenizer/json_fields.hpp"
 #include "harness/tokenizer/utf8.hpp"
 
 namespace tb {
@@ -152,7 +153,9 @@ void WordLevelModel::encode(std::string_view piece, std::vector<int32_t>& out) c
   } else if (unk_ >= 0) {
     out.push_back(unk_);
   } else {
-    throw Error(ErrorKind::BadInput, "tokenizer: WordLevel: '" + std::string(piece) +
+    // The piece is text being encoded: quoted with its control characters escaped, so that the
+    // message stays on one line (found by fuzz_tokenizer_json: a piece holding newlines).
+    throw Error(ErrorKind::BadInput, "tokenizer: WordLevel: '" + json_fields::printable(piece) +
                                          "' is not in the vocabulary and there is no unk_token");
   }
 }

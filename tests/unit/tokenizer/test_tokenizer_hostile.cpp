@@ -75,6 +75,18 @@ TEST_CASE("vocab ids of 2^64-1 are printed as they are written, not as -1") {
                  json.string() + ": model.vocab[\"a\"]: id 18446744073709551615 out of range"));
 }
 
+TEST_CASE("a WordLevel piece missing from the vocabulary is quoted on one line") {
+  // Found by fuzz_tokenizer_json: without a pre-tokenizer the whole text is one piece, and its
+  // newlines made a three-line message.
+  ScratchDir dir;
+  const auto json =
+      dir.write("tokenizer.json", R"({"model": {"type": "WordLevel", "vocab": {"a": 0}}})");
+  const auto tokenizer = tb::load_tokenizer_json(json);
+  const std::string m = bad_input_message([&] { tokenizer->encode("X:1\nK:C\nabc|"); });
+  CHECK(contains(m, "'X:1\\nK:C\\nabc|' is not in the vocabulary"));
+  CHECK(m.find('\n') == std::string::npos);
+}
+
 TEST_CASE("text a regex cannot split names the tokenizer field and the cause") {
   const tb::RegexSplitter split(R"(\S+)", "dir/tokenizer.json: pre_tokenizer");
   std::vector<std::string_view> out;
