@@ -6,40 +6,11 @@
 #include <cmath>
 
 #include "harness/core/error.hpp"
+#include "reports/xml_escape.hpp"
 
 namespace tb {
 
 namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (const char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 allows no control characters other than tab, newline and carriage return.
-        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
-          out += ' ';
-        else
-          out += ch;
-    }
-  }
-  return out;
-}
 
 std::string p_text(double p) {
   return std::isfinite(p) ? fmt::format("{:.4g}", p) : "no paired test";

@@ -6,11 +6,10 @@
 
 #include "reports/render_report.hpp"
 #include "reports/svg_chart.hpp"
+#include "reports/xml_escape.hpp"
 
 namespace tb {
 namespace {
-
-using svg::escape;
 
 constexpr const char* kStyle = R"(
 body{font-family:sans-serif;margin:24px;max-width:1300px;color:#222}
@@ -48,8 +47,8 @@ void leaderboard(std::string& out, const Leaderboard& board) {
       direction = it->second.direction == Direction::Lower ? "↓" : "↑";
       break;
     }
-    out += fmt::format("<th>{}<br><span class=\"note\">{} {}</span></th>", escape(s),
-                       escape(metric), direction);
+    out += fmt::format("<th>{}<br><span class=\"note\">{} {}</span></th>", xml_escape(s),
+                       xml_escape(metric), direction);
   }
   out += "<th>mean rank</th></tr></thead><tbody>";
   for (size_t r = 0; r < board.rows.size(); ++r) {
@@ -57,7 +56,7 @@ void leaderboard(std::string& out, const Leaderboard& board) {
     out += fmt::format(
         "<tr class=\"model-row\"><td class=\"num\">{}</td><td title=\"{}\">{}</td>"
         "<td class=\"num\">{}</td>",
-        r + 1, escape(row.model), escape(short_name(row.model)),
+        r + 1, xml_escape(row.model), xml_escape(short_name(row.model)),
         row.step ? std::to_string(*row.step) : "");
     for (const std::string& s : board.suites) {
       const auto it = row.cells.find(s);
@@ -75,7 +74,7 @@ void leaderboard(std::string& out, const Leaderboard& board) {
         title += fmt::format(", {} p = {:.3g} against the best", c.test, c.p_value);
       out +=
           fmt::format("<td class=\"{}\" data-suite=\"{}\" data-value=\"{}\" title=\"{}\">{}</td>",
-                      cls, escape(s), format_report_value(c.value), escape(title), text);
+                      cls, xml_escape(s), format_report_value(c.value), xml_escape(title), text);
     }
     out += fmt::format("<td class=\"num\">{:.2f}</td></tr>", row.mean_rank);
   }
@@ -107,7 +106,7 @@ void curves(std::string& out, const std::vector<Curve>& curves) {
       chart.series.push_back(std::move(s));
     }
     out += fmt::format("<figure class=\"curve\" data-suite=\"{}\" data-metric=\"{}\">{}</figure>",
-                       escape(c.suite), escape(c.metric), svg::line_chart(chart));
+                       xml_escape(c.suite), xml_escape(c.metric), svg::line_chart(chart));
   }
   out += "</div><p class=\"note\">Bands: ± one standard error.</p>";
 }
@@ -116,7 +115,7 @@ void subsets(std::string& out, const std::vector<SubsetTable>& tables) {
   if (tables.empty()) return;
   out += "<h2 id=\"subsets-heading\">By subset</h2><div id=\"subsets\">";
   for (const SubsetTable& t : tables) {
-    out += fmt::format("<h3>{}: {} by subset</h3>", escape(t.suite), escape(t.metric));
+    out += fmt::format("<h3>{}: {} by subset</h3>", xml_escape(t.suite), xml_escape(t.metric));
     if (t.subsets.size() <= 16) {
       svg::BarChart chart;
       chart.title = t.suite + ": " + t.metric + " by subset";
@@ -129,10 +128,10 @@ void subsets(std::string& out, const std::vector<SubsetTable>& tables) {
       out += svg::bar_chart(chart);
     }
     out += "<table class=\"subset-table\"><tr><th>model</th>";
-    for (const std::string& s : t.subsets) out += "<th>" + escape(s) + "</th>";
+    for (const std::string& s : t.subsets) out += "<th>" + xml_escape(s) + "</th>";
     out += "</tr>";
     for (size_t m = 0; m < t.models.size(); ++m) {
-      out += "<tr><td>" + escape(short_name(t.models[m])) + "</td>";
+      out += "<tr><td>" + xml_escape(short_name(t.models[m])) + "</td>";
       for (double v : t.values[m]) out += value_cell(v);
       out += "</tr>";
     }
@@ -202,7 +201,7 @@ void generation(std::string& out, const std::vector<GenerationPanel>& panels) {
   for (const GenerationPanel& p : panels) {
     if (p.kl.empty() && p.oa.empty()) continue;
     out += fmt::format("<h3>{} · {}: pitch and rhythm against the reference set</h3>",
-                       escape(p.suite), escape(short_name(p.model)));
+                       xml_escape(p.suite), xml_escape(short_name(p.model)));
     svg::BarChart oa{"Overlap area with the reference (higher is closer)",
                      "overlap area",
                      {},
@@ -213,7 +212,7 @@ void generation(std::string& out, const std::vector<GenerationPanel>& panels) {
     for (const auto& [feature, v] : p.oa) {
       oa.categories.push_back(feature);
       oa.values[0].push_back(v);
-      out += "<tr><td>" + escape(feature) + "</td>" + value_cell(lookup(p.kl, feature)) +
+      out += "<tr><td>" + xml_escape(feature) + "</td>" + value_cell(lookup(p.kl, feature)) +
              value_cell(v) + "</tr>";
     }
     out += "</table>";
@@ -231,9 +230,9 @@ void throughput(std::string& out, const std::vector<ThroughputRow>& rows) {
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{:.1f}</td>{}{}</tr>",
-        escape(short_name(t.model)), escape(t.suite), escape(t.phase), t.batch, t.seq,
-        escape(t.device), escape(t.dtype), escape(t.commit.substr(0, 10)), t.tokens_per_s,
-        value_cell(t.tflops), value_cell(t.mfu));
+        xml_escape(short_name(t.model)), xml_escape(t.suite), xml_escape(t.phase), t.batch, t.seq,
+        xml_escape(t.device), xml_escape(t.dtype), xml_escape(t.commit.substr(0, 10)),
+        t.tokens_per_s, value_cell(t.tflops), value_cell(t.mfu));
   }
   out +=
       "</table><p class=\"note\">MFU against the device table's peak for the run's dtype; "
@@ -246,11 +245,11 @@ void drill_down(std::string& out, const std::vector<RunDrillDown>& runs,
   for (const RunDrillDown& d : runs) {
     out += fmt::format(
         "<details class=\"run\" id=\"run-{}\"><summary>run {} · {} · {}{}</summary>", d.run.id,
-        d.run.id, escape(d.run.info.suite), escape(short_name(d.model)),
+        d.run.id, xml_escape(d.run.info.suite), xml_escape(short_name(d.model)),
         d.run.checkpoint_step ? " · step " + std::to_string(*d.run.checkpoint_step) : "");
     out += "<table><tr><th>metric</th><th>subset</th><th>value</th><th>stderr</th><th>n</th></tr>";
     for (const MetricValue& m : d.metrics) {
-      out += "<tr><td>" + escape(m.name) + "</td><td>" + escape(m.subset) + "</td>" +
+      out += "<tr><td>" + xml_escape(m.name) + "</td><td>" + xml_escape(m.subset) + "</td>" +
              value_cell(m.value) + value_cell(m.standard_error) +
              fmt::format("<td class=\"num\">{}</td></tr>", m.n);
     }
@@ -268,23 +267,24 @@ void drill_down(std::string& out, const std::vector<RunDrillDown>& runs,
         out += fmt::format(
             "<tr><td><pre>{}</pre></td><td>{}</td><td>{}</td><td class=\"num\">"
             "{:.3f}</td></tr>",
-            escape(q.prompt), escape(q.target), scores, q.margin);
+            xml_escape(q.prompt), xml_escape(q.target), scores, q.margin);
       }
       out += "</table>";
     }
     for (size_t i = 0; i < d.generations.size(); ++i) {
       const SampleResult& s = d.generations[i].result;
       out += fmt::format("<div class=\"piece\"><h4>{} {}</h4><pre>{}</pre>", "piece",
-                         escape(s.doc_id), escape(s.prompt + s.response));
+                         xml_escape(s.doc_id), xml_escape(s.prompt + s.response));
       const auto it = assets.pieces.find({d.run.id, i});
       if (it != assets.pieces.end()) {
         const PieceAssets& a = it->second;
         if (!a.score_svg.empty()) out += "<div class=\"score\">" + a.score_svg + "</div>";
         if (!a.roll_svg.empty()) out += "<div class=\"roll\">" + a.roll_svg + "</div>";
         if (!a.midi_href.empty())
-          out += "<p><a href=\"" + escape(a.midi_href) + "\">MIDI file</a></p>";
+          out += "<p><a href=\"" + xml_escape(a.midi_href) + "\">MIDI file</a></p>";
         if (!a.audio_href.empty())
-          out += "<audio controls preload=\"none\" src=\"" + escape(a.audio_href) + "\"></audio>";
+          out +=
+              "<audio controls preload=\"none\" src=\"" + xml_escape(a.audio_href) + "\"></audio>";
       }
       out += "</div>";
     }
@@ -300,7 +300,7 @@ std::string render_report_html(const ReportData& data, const ReportAssets& asset
       "<title>tunebench report</title><style>";
   out += kStyle;
   out += "</style></head><body><h1>tunebench report</h1>";
-  out += "<p class=\"note\">Store <code>" + escape(data.store_path) + "</code>.</p>";
+  out += "<p class=\"note\">Store <code>" + xml_escape(data.store_path) + "</code>.</p>";
   leaderboard(out, data.leaderboard);
   curves(out, data.curves);
   subsets(out, data.subsets);
@@ -309,7 +309,7 @@ std::string render_report_html(const ReportData& data, const ReportAssets& asset
   drill_down(out, data.runs, assets);
   if (!assets.notes.empty()) {
     out += "<h2>Notes</h2><ul id=\"report-notes\">";
-    for (const std::string& n : assets.notes) out += "<li>" + escape(n) + "</li>";
+    for (const std::string& n : assets.notes) out += "<li>" + xml_escape(n) + "</li>";
     out += "</ul>";
   }
   out += "</body></html>\n";

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "reports/xml_escape.hpp"
+
 namespace tb::svg {
 namespace {
 
@@ -57,38 +59,11 @@ std::string open_svg(int width, int height, const std::string& title, const char
       "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart {}\" width=\"{}\" height=\"{}\" "
       "viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\"><title>{}</title>"
       "<text x=\"{}\" y=\"18\" text-anchor=\"middle\" {} font-weight=\"bold\">{}</text>",
-      kind, width, height, width, height, escape(title), escape(title), width / 2, kFont,
-      escape(title));
+      kind, width, height, width, height, xml_escape(title), xml_escape(title), width / 2, kFont,
+      xml_escape(title));
 }
 
 }  // namespace
-
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 const char* colour(size_t i) {
   return kPalette[i % (sizeof kPalette / sizeof kPalette[0])];
@@ -137,10 +112,10 @@ std::string line_chart(const LineChart& chart) {
       "<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#333\"/>",
       left, left + plot_w, top + plot_h, top + plot_h, left, left, top, top + plot_h);
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", left + plot_w / 2,
-                     top + plot_h + 34, escape(chart.x_label));
+                     top + plot_h + 34, xml_escape(chart.x_label));
   out += fmt::format(
       "<text transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
-      top + plot_h / 2, escape(chart.y_label));
+      top + plot_h / 2, xml_escape(chart.y_label));
   for (size_t i = 0; i < chart.series.size(); ++i) {
     const LineSeries& s = chart.series[i];
     const char* c = colour(i);
@@ -164,11 +139,11 @@ std::string line_chart(const LineChart& chart) {
     out += fmt::format(
         "<polyline class=\"series\" data-series=\"{}\" points=\"{}\" fill=\"none\" "
         "stroke=\"{}\" stroke-width=\"2\"/>",
-        escape(s.name), line, c);
+        xml_escape(s.name), line, c);
     for (const LinePoint& p : s.points) out += marker(i, px(p.x), py(p.y), c);
     const int ly = top + plot_h + 50 + 16 * static_cast<int>(i);
     out += marker(i, left + 6, ly - 4, c);
-    out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>", left + 18, ly, escape(s.name));
+    out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>", left + 18, ly, xml_escape(s.name));
   }
   out += "</g></svg>";
   return out;
@@ -198,11 +173,12 @@ std::string bar_chart(const BarChart& chart) {
         x, x, top, top + plot_h, x, top + plot_h + 14, number(t));
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", left + plot_w / 2,
-                     top + plot_h + 30, escape(chart.value_label));
+                     top + plot_h + 30, xml_escape(chart.value_label));
   for (int g = 0; g < groups; ++g) {
     const int gy = top + g * (per * bar + gap);
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6,
-                       gy + per * bar / 2 + 4, escape(chart.categories[static_cast<size_t>(g)]));
+    out +=
+        fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6,
+                    gy + per * bar / 2 + 4, xml_escape(chart.categories[static_cast<size_t>(g)]));
     for (int s = 0; s < per; ++s) {
       const double v = chart.values[static_cast<size_t>(s)][static_cast<size_t>(g)];
       if (!std::isfinite(v)) continue;
@@ -211,7 +187,7 @@ std::string bar_chart(const BarChart& chart) {
           "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\">"
           "<title>{}: {}</title></rect><text x=\"{:.1f}\" y=\"{}\">{}</text>",
           left, gy + s * bar, w, bar - 1, colour(static_cast<size_t>(s)),
-          escape(chart.series[static_cast<size_t>(s)]), number(v), left + w + 4,
+          xml_escape(chart.series[static_cast<size_t>(s)]), number(v), left + w + 4,
           gy + s * bar + bar - 2, number(v));
     }
   }
@@ -223,7 +199,7 @@ std::string bar_chart(const BarChart& chart) {
         "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
         "<text x=\"{}\" y=\"{}\">{}</text>",
         left, ly - 9, colour(static_cast<size_t>(s)), left + 16, ly,
-        escape(chart.series[static_cast<size_t>(s)]));
+        xml_escape(chart.series[static_cast<size_t>(s)]));
   }
   out += "</g></svg>";
   return out;
@@ -240,7 +216,7 @@ std::string stacked_bars(const StackedBars& chart) {
   for (int r = 0; r < rows; ++r) {
     const int y = top + r * (bar + gap);
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6,
-                       y + bar / 2 + 4, escape(chart.rows[static_cast<size_t>(r)]));
+                       y + bar / 2 + 4, xml_escape(chart.rows[static_cast<size_t>(r)]));
     double at = 0.0;
     const auto& values = chart.values[static_cast<size_t>(r)];
     for (size_t p = 0; p < values.size(); ++p) {
@@ -248,7 +224,7 @@ std::string stacked_bars(const StackedBars& chart) {
       out += fmt::format(
           "<rect class=\"part\" x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" "
           "fill=\"{}\"><title>{}: {:.1f}%</title></rect>",
-          left + at * plot_w, y, v * plot_w, bar, colour(p), escape(chart.parts[p]), 100 * v);
+          left + at * plot_w, y, v * plot_w, bar, colour(p), xml_escape(chart.parts[p]), 100 * v);
       at += v;
     }
   }
@@ -261,7 +237,7 @@ std::string stacked_bars(const StackedBars& chart) {
     out += fmt::format(
         "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
         "<text x=\"{}\" y=\"{}\">{}</text>",
-        lx, top + plot_h + 26, colour(p), lx + 14, top + plot_h + 35, escape(chart.parts[p]));
+        lx, top + plot_h + 26, colour(p), lx + 14, top + plot_h + 35, xml_escape(chart.parts[p]));
     lx += 24 + 8 * static_cast<int>(chart.parts[p].size());
   }
   out += "</g></svg>";

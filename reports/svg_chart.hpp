@@ -10,8 +10,6 @@
 
 namespace tb::svg {
 
-// &, <, >, " and ' escaped for XML/HTML text and attribute values.
-std::string escape(std::string_view text);
 // The i-th palette colour ("#0072B2", ...), cycling.
 const char* colour(size_t i);
 
