@@ -6,7 +6,7 @@
 # screenshot is kept beside it (BUILD/report/report.png, an artefact, never committed).
 # Usage: test_report_chromium.sh REPORT_DIR. Exit 77 (skip) when chromium is not installed.
 set -euo pipefail
-dir=$1
+dir=$(realpath "$1")  # file:// URLs need an absolute path
 chromium=$(command -v chromium || command -v chromium-browser || true)
 [[ -n "$chromium" ]] || { echo "chromium is not installed: skipped"; exit 77; }
 [[ -f "$dir/report.html" ]] || { echo "no $dir/report.html (run test_report first)"; exit 1; }
