@@ -213,12 +213,20 @@ void attention_cases(Backend& c, Backend& r, const Tolerances& tol) {
 
 void elementwise_cases(Backend& c, Backend& r, const Tolerances& tol) {
   std::mt19937 rng(15);
-  const Tensor gu = random_host({17, 2 * 301}, rng, -12.0f, 12.0f);
-  compare(c, r, tol.f32, {gu}, [&](Backend& b, std::vector<Tensor>& in) {
-    Tensor y = b.alloc({17, 301});
-    b.silu_mul(in[0], y);
-    return y;
-  });
+  // +-120 reaches past fast_exp's clamps at -87 and 88.
+  for (const float range : {12.0f, 120.0f}) {
+    const Tensor gu = random_host({17, 2 * 301}, rng, -range, range);
+    compare(c, r, tol.f32, {gu}, [&](Backend& b, std::vector<Tensor>& in) {
+      Tensor y = b.alloc({17, 301});
+      b.silu_mul(in[0], y);
+      return y;
+    });
+    const Tensor wide = random_host({1031}, rng, -range, range);
+    compare(c, r, tol.f32, {wide}, [&](Backend& b, std::vector<Tensor>& in) {
+      b.gelu_new(in[0]);
+      return in[0];
+    });
+  }
   const Tensor x = random_host({40001}, rng, -12.0f, 12.0f);
   compare(c, r, tol.f32, {x}, [&](Backend& b, std::vector<Tensor>& in) {
     b.gelu_new(in[0]);
@@ -268,6 +276,11 @@ void scoring_cases(Backend& c, Backend& r, const Tolerances& tol) {
     float* last = logits.data_as<float>() + 5 * vocab;
     last[1] = 30.0f;
     last[vocab - 1] = 30.0f;
+    if (vocab > 100) {  // row 4: a tie inside one block of 64, past the first block
+      float* fourth = logits.data_as<float>() + 4 * vocab;
+      fourth[70] = 31.0f;
+      fourth[100] = 31.0f;
+    }
     std::vector<int32_t> pairs;
     std::uniform_int_distribution<int32_t> token(0, static_cast<int32_t>(vocab) - 1);
     for (int32_t row = 0; row < 6; ++row) {
@@ -278,6 +291,7 @@ void scoring_cases(Backend& c, Backend& r, const Tolerances& tol) {
     const RowScores sc = score(c), sr = score(r);
     CHECK(sc.argmax == sr.argmax);
     CHECK(sr.argmax[5] == 1);
+    if (vocab > 100) CHECK(sr.argmax[4] == 70);
     CHECK(sc.values == sr.values);  // a gather: exact
     CHECK(normalized_error(sc.logsumexp, sr.logsumexp) <= tol.f32);
     const int k = static_cast<int>(std::min<int64_t>(vocab, 40));
