@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libfmt-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev libpcre2-dev
-  libopenblas-dev libopenblas0-pthread libsentencepiece-dev libminizip-dev
+  libopenblas-openmp-dev libsentencepiece-dev libminizip-dev
   doctest-dev libbenchmark-dev
   libpugixml-dev libzip-dev
   abcmidi abcm2ps

@@ -7,7 +7,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -47,14 +46,10 @@ class CpuBackend final : public Backend {
  public:
   CpuBackend(int threads, CpuKernels kernels) : reference_(kernels == CpuKernels::Reference) {
     threads_ = threads > 0 ? threads : omp_get_num_procs();
+    // OpenBLAS is its OpenMP build (CMakeLists.txt): the matrix products and the kernels' loops
+    // run on one libgomp team of this size.
     openblas_set_num_threads(threads_);
-    // OpenBLAS's pthreads own the cores during the matrix products. libgomp's workers spin after
-    // each region and steal those cores between BLAS calls (measured: a 512-token prefill at 15%
-    // of sgemm FLOP/s with both at 2 threads, 60-80% with OpenMP at 1), so the OpenMP loops run
-    // on the calling thread unless OMP_NUM_THREADS asks otherwise (pair it with
-    // OMP_WAIT_POLICY=passive).
-    const char* omp_threads = std::getenv("OMP_NUM_THREADS");
-    omp_set_num_threads(omp_threads ? std::max(1, std::atoi(omp_threads)) : 1);
+    omp_set_num_threads(threads_);
   }
 
   Device device() const override { return Device::Cpu; }

@@ -9,8 +9,8 @@ namespace tb {
 
 enum class CpuKernels { Fast, Reference };
 
-// `threads` <= 0: every core. Sets OpenBLAS's thread count (process-wide); OpenMP loops use
-// OMP_NUM_THREADS when set, else the calling thread only (see cpu_backend.cpp for why).
+// `threads` <= 0: every core. Sets the OpenMP team size, process-wide, which OpenBLAS's OpenMP
+// build and the kernels' loops share.
 std::unique_ptr<Backend> make_cpu_backend(int threads, CpuKernels kernels = CpuKernels::Fast);
 
 }  // namespace tb
