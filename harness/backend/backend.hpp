@@ -112,8 +112,8 @@ class Backend {
   virtual Tensor alloc(const Shape& shape, DType dtype = DType::F32) = 0;
   // Copies a host tensor (any dtype) to a new device tensor of the same dtype and shape.
   virtual Tensor upload(const Tensor& host) = 0;
-  // A device tensor with the contents of `host` that may share its memory: the CPU returns the
-  // host tensor itself (an mmap'd checkpoint stays mapped, no copy), a device copies. Read-only.
+  // A device tensor with the contents of `host`, for weights: the CPU packs them onto huge pages,
+  // a device copies. Read-only.
   virtual Tensor adopt(const Tensor& host) = 0;
   // Copies a device tensor into host memory of `host.nbytes()`; `host` must match its shape and
   // dtype.

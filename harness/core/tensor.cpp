@@ -1,10 +1,9 @@
 #include "harness/core/tensor.hpp"
 
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
 #include "harness/core/error.hpp"
+#include "harness/core/host_memory.hpp"
 
 namespace tb {
 
@@ -23,18 +22,19 @@ int64_t shape_numel(const Shape& shape) {
   return n;
 }
 
-Tensor Tensor::zeros(Shape shape, DType dtype) {
+Tensor Tensor::uninitialized(Shape shape, DType dtype) {
   Tensor t;
   t.shape_ = std::move(shape);
   t.dtype_ = dtype;
   t.device_ = Device::Cpu;
-  const size_t bytes = t.nbytes();
-  const size_t rounded = (bytes + 63) / 64 * 64;
-  void* memory = rounded == 0 ? nullptr : std::aligned_alloc(64, rounded);
-  if (rounded != 0 && memory == nullptr) throw std::bad_alloc();
-  if (memory) std::memset(memory, 0, rounded);
-  t.owner_ = std::shared_ptr<void>(memory, [](void* p) { std::free(p); });
-  t.data_ = memory;
+  t.owner_ = allocate_host(t.nbytes());
+  t.data_ = t.owner_.get();
+  return t;
+}
+
+Tensor Tensor::zeros(Shape shape, DType dtype) {
+  Tensor t = uninitialized(std::move(shape), dtype);
+  if (t.data_) std::memset(t.data_, 0, t.nbytes());
   return t;
 }
 
@@ -51,8 +51,8 @@ Tensor Tensor::view(void* data, Shape shape, DType dtype, Device device,
 
 Tensor Tensor::reshaped(Shape shape) const {
   if (shape_numel(shape) != numel()) {
-    throw Error(ErrorKind::Internal,
-                "reshape " + shape_string(shape_) + " to " + shape_string(shape) + ": sizes differ");
+    throw Error(ErrorKind::Internal, "reshape " + shape_string(shape_) + " to " +
+                                         shape_string(shape) + ": sizes differ");
   }
   Tensor t = *this;
   t.shape_ = std::move(shape);

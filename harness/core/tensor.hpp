@@ -23,6 +23,8 @@ class Tensor {
 
   // A host tensor that owns fresh, zeroed, 64-byte aligned memory.
   static Tensor zeros(Shape shape, DType dtype);
+  // The same without the zeroing, for memory about to be overwritten whole.
+  static Tensor uninitialized(Shape shape, DType dtype);
   // A tensor over memory someone else owns; `owner` keeps it alive (may be null for borrowed
   // memory that outlives the tensor, such as an mmap'd checkpoint held by the caller).
   static Tensor view(void* data, Shape shape, DType dtype, Device device,

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "harness/backend/cpu/kernels.hpp"
+#include "harness/backend/cpu/weight_arena.hpp"
 #include "harness/core/error.hpp"
 
 namespace tb {
@@ -71,11 +72,13 @@ class CpuBackend final : public Backend {
 
   Tensor alloc(const Shape& shape, DType dtype) override { return Tensor::zeros(shape, dtype); }
   Tensor upload(const Tensor& host) override {
-    Tensor t = Tensor::zeros(host.shape(), host.dtype());
+    Tensor t = Tensor::uninitialized(host.shape(), host.dtype());
     if (host.nbytes()) std::memcpy(t.data(), host.data(), host.nbytes());
     return t;
   }
-  Tensor adopt(const Tensor& host) override { return host; }
+  // Weights are copied onto huge pages (weight_arena.hpp): an mmap'd checkpoint's page-cache
+  // pages are 4 KiB ones.
+  Tensor adopt(const Tensor& host) override { return weights_.copy(host); }
   void synchronize() override {}
   void stage(StagedBatch& batch) override { stage_as_host_views(batch); }
 
@@ -176,6 +179,7 @@ class CpuBackend final : public Backend {
  private:
   bool reference_;
   int threads_ = 1;
+  cpu::WeightArena weights_;
 };
 
 }  // namespace
