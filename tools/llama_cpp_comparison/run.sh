@@ -28,8 +28,8 @@ for case in $CASES; do
         grep "prompt eval time" | sed "s/^/LPPL $m t$t: /"
       $TB score --model $m --context 512 --threads $t --json text_4095.txt 2>/dev/null |
         python3 -c "import json,sys; c=json.load(sys.stdin)['corpus']; print('TBSCORE $m t$t:', c['tokens'], 'tokens', c['seconds'], 's', c['tokens']/c['seconds'], 'tok/s')"
-      $LP/llama-bench -m $m.gguf -p 0 -n 128 -t $t -r 3 -o csv 2>/dev/null | tail -1 |
-        sed "s/^/LBTG $m t$t: /"
+      $LP/llama-bench -m $m.gguf -p 0 -n 128 -t $t -r 3 -o csv 2>/dev/null |
+        python3 -c "import csv,sys; r=list(csv.DictReader(sys.stdin))[-1]; print('LBTG $m t$t:', r['avg_ts'], '+-', r['stddev_ts'], 'tok/s')"
       $TB profile --model $m -p 0 -n 128 -r 3 --warmup 1 --threads $t -o csv --no-store \
         2>/dev/null | tail -1 | cut -d, -f1,2,26,27 | sed "s/^/TBTG $m t$t: /"
       $TB profile --model $m -p 512 -n 0 -b 8 -r 1 --warmup 1 --threads $t -o csv --no-store \
