@@ -393,7 +393,8 @@ void add_eval_options(CLI::App& cmd_ref, EvalArgs& a) {
   cmd->add_option("--data", args->data, "SUITE=PATH: data file or directory for a suite");
   cmd->add_option("--db", args->db, "SQLite results file (default tunebench.sqlite)");
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
-  cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
+  cmd->add_option("--threads", args->model.threads,
+                  "CPU threads, at most the idle cores (0: all cores)")
       ->check(CLI::Range(0, 1 << 16));
   add_precision_options(*cmd, args->model);
   add_model_source_options(*cmd, args->model);

@@ -324,7 +324,7 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option("--dtype", args->dtype, "Weight dtype: f32, bf16 or f16 (converted at load)")
       ->capture_default_str();
   cmd->add_option("--device", args->device, "auto, cpu or cuda[:N]");
-  cmd->add_option("--threads", args->threads, "CPU threads (0: all cores)");
+  cmd->add_option("--threads", args->threads, "CPU threads, at most the idle cores (0: all cores)");
   cmd->add_option("-p,--n-prompt", args->n_prompt, "Prefill lengths (pp tests), e.g. 128,512")
       ->delimiter(',');
   cmd->add_option("-n,--n-gen", args->n_gen, "Decode lengths (tg tests)")->delimiter(',');

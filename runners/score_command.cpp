@@ -95,7 +95,8 @@ void add_score_command(CLI::App& app) {
                   "Checkpoint directory (Hugging Face, or a Megatron-LM iter_N)")
       ->required();
   cmd->add_option("--device", args->model.device, "auto, cpu or cuda[:N]");
-  cmd->add_option("--threads", args->model.threads, "CPU threads (0: all cores)")
+  cmd->add_option("--threads", args->model.threads,
+                  "CPU threads, at most the idle cores (0: all cores)")
       ->check(CLI::Range(0, 1 << 16));
   add_precision_options(*cmd, args->model);
   add_model_source_options(*cmd, args->model);
