@@ -140,18 +140,21 @@ ProfileMeasurement run_profile_test(Model& model, const flops::ModelShape& shape
 
 namespace {
 
-Tensor random_device_tensor(Backend& backend, const Shape& shape, std::mt19937& rng) {
+// `as_weight`: placed as the model's weights are (adopt: huge pages on the CPU), so that the
+// reference product reads memory laid out like the model's.
+Tensor random_device_tensor(Backend& backend, const Shape& shape, std::mt19937& rng,
+                            bool as_weight) {
   Tensor host = Tensor::zeros(shape, DType::F32);
   std::uniform_real_distribution<float> value(-1.0f, 1.0f);
   for (int64_t i = 0; i < host.numel(); ++i) host.data_as<float>()[i] = value(rng);
-  return backend.upload(host);
+  return as_weight ? backend.adopt(host) : backend.upload(host);
 }
 
 // The best seconds per call of y = x w^T over at least 3 calls and 0.25 s, after one warm-up.
 double best_linear_seconds(Backend& backend, int64_t m, int64_t n, int64_t k) {
   std::mt19937 rng(5);
-  const Tensor x = random_device_tensor(backend, {m, k}, rng);
-  const Tensor w = random_device_tensor(backend, {n, k}, rng);
+  const Tensor x = random_device_tensor(backend, {m, k}, rng, false);
+  const Tensor w = random_device_tensor(backend, {n, k}, rng, true);
   Tensor y = backend.alloc({m, n});
   backend.linear(x, w, Tensor(), y);
   backend.synchronize();
