@@ -6,7 +6,6 @@
 #include <cblas.h>
 #include <omp.h>
 
-#include <algorithm>
 #include <cstring>
 #include <string>
 

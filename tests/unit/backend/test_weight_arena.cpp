@@ -70,20 +70,6 @@ TEST_CASE("weight arena: a full chunk starts another") {
   CHECK(address(copies[5]) != address(copies[4]) + six);
 }
 
-TEST_CASE("host memory: alignment and sizes") {
-  CHECK(tb::allocate_host(0) == nullptr);
-  CHECK(tb::allocate_huge_pages(0) == nullptr);
-  for (size_t bytes : {size_t{1}, size_t{100}, size_t{3} << 20}) {
-    CAPTURE(bytes);
-    const std::shared_ptr<void> plain = tb::allocate_host(bytes);
-    const std::shared_ptr<void> huge = tb::allocate_huge_pages(bytes);
-    CHECK(reinterpret_cast<uintptr_t>(plain.get()) % 64 == 0);
-    CHECK(reinterpret_cast<uintptr_t>(huge.get()) % tb::kHugePageBytes == 0);
-    std::memset(plain.get(), 1, bytes);
-    std::memset(huge.get(), 1, bytes);
-  }
-}
-
 TEST_CASE("cpu backend: adopt copies the weight into its arena") {
   auto backend = tb::make_cpu_backend(1);
   const Tensor host = counting({33, 17});
