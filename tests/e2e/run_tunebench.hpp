@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -45,14 +46,19 @@ struct Outcome {
   std::string err;
 };
 
-// Runs `TB_TUNEBENCH_BIN args` through the shell.
+// The tunebench binary: the build's, unless TB_TUNEBENCH_BIN names another (a prebuilt bundle).
+inline std::string tunebench_bin() {
+  const char* value = std::getenv("TB_TUNEBENCH_BIN");
+  return value != nullptr && *value != '\0' ? value : TB_TUNEBENCH_BIN;
+}
+
+// Runs `tunebench_bin() args` through the shell.
 inline Outcome run_tunebench(const std::string& args) {
   static std::atomic<int> calls{0};
   const std::filesystem::path err_file =
       std::filesystem::temp_directory_path() /
       ("tb_err_" + std::to_string(getpid()) + "_" + std::to_string(calls++));
-  const std::string command =
-      std::string(TB_TUNEBENCH_BIN) + " " + args + " 2>" + err_file.string();
+  const std::string command = tunebench_bin() + " " + args + " 2>" + err_file.string();
   Outcome o;
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);

@@ -7,12 +7,11 @@
 
 #include <cmath>
 #include <cstdio>
-#include <map>
 
 #include "harness/backend/cpu/cpu_backend.hpp"
 #include "harness/backend/cuda_backend.hpp"
 #include "harness/io/checkpoint.hpp"
-#include "reports/sqlite_db.hpp"
+#include "tests/e2e/eval_parity.hpp"
 #include "tests/e2e/run_tunebench.hpp"
 #include "tests/unit/model/model_fixtures.hpp"
 
@@ -44,16 +43,6 @@ double worst(const std::vector<std::vector<double>>& a, const std::vector<std::v
     for (size_t i = 0; i < a[s].size(); ++i) w = std::max(w, std::abs(a[s][i] - b[s][i]));
   }
   return w;
-}
-
-std::map<std::string, int64_t> predictions(const std::filesystem::path& db) {
-  sqlite::Database database = sqlite::Database::open(db);
-  sqlite::Statement rows = database.prepare(
-      "SELECT r.suite || '/' || s.doc_id, s.prediction FROM samples s JOIN runs r ON r.id = "
-      "s.run_id");
-  std::map<std::string, int64_t> out;
-  while (rows.step()) out[rows.text(0)] = rows.int64(1);
-  return out;
 }
 
 }  // namespace
@@ -93,7 +82,7 @@ TEST_CASE("bundled models: CUDA log-probs match the CPU's, f32 and bf16 KV cache
   }
 }
 
-TEST_CASE("MMLU and MusicTheoryBench: identical predictions on CUDA and on the CPU") {
+TEST_CASE("MMLU and MusicTheoryBench: the same predictions on CUDA and on the CPU") {
   const auto dir = std::filesystem::temp_directory_path() / "tunebench_cuda_parity";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -105,9 +94,17 @@ TEST_CASE("MMLU and MusicTheoryBench: identical predictions on CUDA and on the C
     CAPTURE(result.err);
     REQUIRE(result.exit_code == 0);
   }
-  const auto cpu = predictions(dir / "cpu.sqlite"), cuda = predictions(dir / "cuda.sqlite");
-  CHECK(cpu.size() > 10);
-  CHECK(cpu == cuda);
+  // CUDA rounds activations to bf16 for its tensor-core products and the CPU does not: a
+  // prediction may differ only where the top two options are within the log-prob tolerance the
+  // cases above use, and those are counted.
+  const ParityReport r = compare_stores(dir / "cpu.sqlite", dir / "cuda.sqlite", 5e-2);
+  for (const std::string& line : r.lines) MESSAGE(line);
+  MESSAGE("questions " << r.questions << ", identical " << r.identical << ", within noise "
+                       << r.within_noise << ", mismatched " << r.mismatched);
+  CHECK(r.runs == 3);
+  CHECK(r.questions > 10);
+  CHECK(r.mismatched == 0);
+  CHECK(r.ok());
 }
 
 int main(int argc, char** argv) {
