@@ -9,6 +9,7 @@ enum class ErrorKind {
   BadInput,     // a file or argument the user gave is malformed: exit code 2
   Io,           // a file cannot be read or written: exit code 2
   Unsupported,  // valid input tunebench does not handle (an architecture, a dtype): exit code 2
+  OutOfMemory,  // a device or pinned host allocation failed (sizes asked and free): exit code 2
   Internal,     // a bug in tunebench: exit code 70
 };
 

@@ -48,7 +48,7 @@ std::shared_ptr<void> CachingAllocator::allocate(size_t bytes) {
       size_t free_bytes = 0, total_bytes = 0;
       cudaMemGetInfo(&free_bytes, &total_bytes);
       constexpr double kMiB = 1024.0 * 1024.0;
-      throw Error(ErrorKind::Io,
+      throw Error(ErrorKind::OutOfMemory,
                   "cuda:" + std::to_string(device_) + ": out of device memory allocating " +
                       std::to_string(static_cast<long long>(size / kMiB)) + " MiB (" +
                       std::to_string(static_cast<long long>(in_use_ / kMiB)) +

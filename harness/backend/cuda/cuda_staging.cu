@@ -32,7 +32,7 @@ void Stager::stage(Context& ctx, StagedBatch& batch) {
     const size_t grown = std::max(total, 2 * capacity_);
     check(cudaHostAlloc(reinterpret_cast<void**>(&pinned_), grown * sizeof(int32_t),
                         cudaHostAllocDefault),
-          "cudaHostAlloc (staging)");
+          "cudaHostAlloc (staging)", grown * sizeof(int32_t), MemoryKind::PinnedHost);
     capacity_ = grown;
   }
   int32_t* at = pinned_;

@@ -76,7 +76,7 @@ TEST_CASE("cuda: alloc is zeroed and upload, copy and download round-trip every 
   }
 }
 
-TEST_CASE("cuda: freed blocks are reused, and an impossible allocation is a clear Io error") {
+TEST_CASE("cuda: freed blocks are reused, and an impossible allocation is OutOfMemory (exit 2)") {
   if (!have_device()) std::exit(77);
   auto b = tb::make_cuda_backend(0);
   void* first = nullptr;
@@ -90,7 +90,8 @@ TEST_CASE("cuda: freed blocks are reused, and an impossible allocation is a clea
     b->alloc({int64_t{1} << 40});  // 4 TiB
     FAIL("expected an out-of-memory error");
   } catch (const tb::Error& e) {
-    CHECK(e.kind() == tb::ErrorKind::Io);
+    CHECK(e.kind() == tb::ErrorKind::OutOfMemory);
+    CHECK(e.exit_code() == 2);
     CHECK(std::string(e.what()).find("out of device memory") != std::string::npos);
   }
   tb::Tensor after = b->alloc({16});  // the backend still works
