@@ -137,7 +137,7 @@ void CudaBackend::attention_impl(const Tensor& qkv, const AttentionShape& shape,
     cuda::attention_gemm(ctx_, f32(qkv), shape, b, batch.positions, cache, f32_mut(out));
     below = kGemmMinRows;
   }
-  if (prefill_supports(shape.head_dim)) {
+  if (prefill_supports(ctx_, shape.head_dim)) {
     cuda::attention_prefill(ctx_, f32(qkv), shape, b, cache, f32_mut(out), below);
     below = kPrefillMinRows;
   }

@@ -62,7 +62,8 @@ void store_kv(Context& ctx, const float* qkv, const AttentionShape& shape, const
 // Which kernel takes a segment of `rows` rows (CudaBackend::attention_impl):
 //  - rows >= kGemmMinRows over a bf16 / f16 cache (head size a multiple of 8): cuBLAS GEMMs
 //    around a causal softmax (cuda_attention_gemm.cu);
-//  - other rows >= kPrefillMinRows with a head size of 32, 64 or 128: the tiled f32 kernel
+//  - other rows >= kPrefillMinRows with a head size of 32, 64 or 128 (where its shared memory
+//    fits): the tiled f32 kernel
 //    (cuda_attention_prefill.cu);
 //  - the rest: the split-K kernel (cuda_attention_decode.cu), which takes any head size.
 // Each kernel is given the row bound below which the next one down takes over.
@@ -74,7 +75,7 @@ bool attention_gemm_supports(const AttentionShape& shape, DType cache_dtype);
 void attention_gemm(Context& ctx, const float* qkv, const AttentionShape& shape,
                     const DeviceBatch& b, std::span<const int32_t> positions,
                     const DeviceCache& cache, float* out);
-bool prefill_supports(int head_dim);
+bool prefill_supports(const Context& ctx, int head_dim);
 // Every segment with kPrefillMinRows <= rows < below.
 void attention_prefill(Context& ctx, const float* qkv, const AttentionShape& shape,
                        const DeviceBatch& b, const DeviceCache& cache, float* out, int32_t below);
