@@ -49,6 +49,33 @@ constexpr int tiled_rows(int head_dim, size_t max_shared) {
   return 0;
 }
 
+// ---- the flash kernel over bf16 / f16 caches (cuda_attention_flash.cu) ----
+inline constexpr int kFlashWarps = 4;
+inline constexpr int kFlashRows = 16 * kFlashWarps;  // query rows per block, 16 per warp
+inline constexpr int kFlashKeys = 64;                // keys per tile
+inline constexpr int kFlashHalfPad = 8;   // halves after each Q, K, V, P row: ldm stays % 8
+inline constexpr int kFlashFloatPad = 4;  // floats after each scratch row: ldm stays % 4
+
+// Byte offsets of the block's shared memory: Q [rows][hd + 8], K and V [keys][hd + 8] in the
+// cache dtype; per warp an f32 scratch [16][hd + 4] (the S tile, then the P V tile) and P
+// [16][keys + 8] in the cache dtype. Every offset is a multiple of 32 bytes (wmma pointers).
+struct FlashLayout {
+  size_t q = 0, k = 0, v = 0, scratch = 0, p = 0, total = 0;
+};
+constexpr FlashLayout flash_layout(int head_dim) {
+  const size_t half_row = 2 * static_cast<size_t>(head_dim + kFlashHalfPad);
+  FlashLayout l;
+  l.k = l.q + kFlashRows * half_row;
+  l.v = l.k + kFlashKeys * half_row;
+  l.scratch = l.v + kFlashKeys * half_row;
+  l.p = l.scratch + size_t{kFlashWarps} * 16 * sizeof(float) * (head_dim + kFlashFloatPad);
+  l.total = l.p + size_t{kFlashWarps} * 16 * 2 * (kFlashKeys + kFlashHalfPad);
+  return l;
+}
+constexpr bool flash_fits(int head_dim, size_t max_shared) {
+  return (head_dim == 64 || head_dim == 128) && flash_layout(head_dim).total <= max_shared;
+}
+
 // ---- the split-K decode kernel (cuda_attention_decode.cu) ----
 inline constexpr int64_t kDecodeKeysPerSplit = 64;  // the split count aims at this many keys
 inline constexpr int64_t kDecodeMaxSplits = 32;

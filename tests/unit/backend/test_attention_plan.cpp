@@ -31,6 +31,24 @@ TEST_CASE("tiled prefill: 64 rows where they fit, 32 on a 99 KiB card at head si
   CHECK(plan::tiled_rows(80, kHopper) == 0);  // no kernel for this head size
 }
 
+TEST_CASE("flash: fits 99 KiB at head sizes 64 and 128, offsets aligned for wmma") {
+  for (const int hd : {64, 128}) {
+    CAPTURE(hd);
+    const plan::FlashLayout l = plan::flash_layout(hd);
+    CHECK(plan::flash_fits(hd, kAmpereConsumer));
+    CHECK(plan::flash_fits(hd, kHopper));
+    for (const size_t offset : {l.q, l.k, l.v, l.scratch, l.p, l.total}) CHECK(offset % 32 == 0);
+    // Each warp's scratch and P start 32-byte aligned too.
+    CHECK((16 * sizeof(float) * (hd + plan::kFlashFloatPad)) % 32 == 0);
+    CHECK((16 * 2 * (plan::kFlashKeys + plan::kFlashHalfPad)) % 32 == 0);
+    CHECK(hd + plan::kFlashFloatPad >= plan::kFlashKeys);  // the scratch holds an S tile
+  }
+  CHECK(plan::flash_layout(128).total == 95232);
+  CHECK_FALSE(plan::flash_fits(128, kDefault));
+  CHECK_FALSE(plan::flash_fits(32, kHopper));
+  CHECK_FALSE(plan::flash_fits(96, kHopper));
+}
+
 TEST_CASE("decode: the splits cover every key and fit the limit less static shared memory") {
   const size_t static_bytes = 384;  // the block reductions' partials, as on the device
   for (const int hd : {16, 64, 128, 256}) {
