@@ -23,6 +23,15 @@ struct CudaReferenceRates {
   double bf16_gemm_flops = 0.0;
   double copy_bytes_per_s = 0.0;
 };
+// The CUDA backend's path for segments of kPrefillMinRows (16) rows or more over bf16 / f16 KV
+// caches: Flash, a tensor-core flash-attention kernel (the default), or Gemm, cuBLAS GEMMs that
+// materialise the f32 scores (kept for A/B comparison). A backend starts on the path the
+// environment variable TB_CUDA_ATTENTION names (flash or gemm; unset: flash), read once when it
+// is made; this switches it afterwards (bench_gpu measures both). Throws tb::Error (BadInput)
+// when `backend` is not a CUDA backend.
+enum class CudaAttentionPath { Flash, Gemm };
+void set_cuda_attention_path(Backend& backend, CudaAttentionPath path);
+
 CudaReferenceRates measure_cuda_reference_rates(int device, int gemm_size = 8192,
                                                 int64_t copy_bytes = int64_t{1} << 30);
 

@@ -14,4 +14,8 @@ std::unique_ptr<Backend> make_cuda_backend(int device) {
               "cuda:" + std::to_string(device) + ": tunebench was built without CUDA");
 }
 
+void set_cuda_attention_path(Backend&, CudaAttentionPath) {
+  throw Error(ErrorKind::BadInput, "set_cuda_attention_path: tunebench was built without CUDA");
+}
+
 }  // namespace tb

@@ -5,7 +5,8 @@
 //    FLOP/s against a raw cuBLAS bf16 GEMM of 8192^3 (target >= 60%). FLOPs counted: 2 x the
 //    parameters of the layers' matrix products x tokens, plus 2 x the head's parameters x the
 //    8 rows it runs on, plus causal attention 2 x 2 x layers x heads x head_dim x sum(p + 1)
-//    (Q K^T and P V over positions 0..p of each row);
+//    (Q K^T and P V over positions 0..p of each row); measured on the flash attention path (the
+//    default) and again on the gemm path (TB_CUDA_ATTENTION=gemm), printed side by side;
 //  - decode at batch 1 with 512 tokens in the cache: bytes read per token (every linear weight,
 //    the head included, not the embedding table, plus the K and V of positions 0..512 of every
 //    layer) / time, against a device-to-device cudaMemcpy counted as bytes read + written
@@ -157,7 +158,7 @@ int run() {
   const double head_params = static_cast<double>(c.vocab_size * d);
   const double attention_width = static_cast<double>(L * c.num_heads * c.head_dim);
 
-  // ---- prefill ----
+  // ---- prefill: the flash attention path (the default), then the gemm path for A/B ----
   {
     tb::ForwardBatch batch;
     for (int s = 0; s < kBatch; ++s) {
@@ -169,19 +170,32 @@ int run() {
       batch.logit_rows.push_back((s + 1) * kSeq - 1);
     }
     auto cache = model->make_cache(kBatch, kSeq);
-    const double seconds = median_seconds(1, 3, [&] {
-      model->forward_logits(batch, *cache);
-      backend->synchronize();
-    });
     const double tokens = double{kBatch} * kSeq;
     const double positions_sum = double{kBatch} * kSeq * (kSeq + 1) / 2;  // sum of (p + 1)
     const double flops = 2.0 * layer_params * tokens + 2.0 * head_params * kBatch +
                          2.0 * 2.0 * attention_width * positions_sum;
+    auto prefill_seconds = [&](tb::CudaAttentionPath path) {
+      tb::set_cuda_attention_path(*backend, path);
+      return median_seconds(1, 3, [&] {
+        model->forward_logits(batch, *cache);
+        backend->synchronize();
+      });
+    };
+    const double seconds = prefill_seconds(tb::CudaAttentionPath::Flash);
+    const double gemm_seconds = prefill_seconds(tb::CudaAttentionPath::Gemm);
+    tb::set_cuda_attention_path(*backend, tb::CudaAttentionPath::Flash);
     const double fraction = flops / seconds / rates.bf16_gemm_flops;
+    const double gemm_fraction = flops / gemm_seconds / rates.bf16_gemm_flops;
     figure("prefill_seconds", seconds);
     figure("prefill_tokens_per_s", tokens / seconds);
     figure("prefill_tflops", flops / seconds / 1e12);
     figure("prefill_fraction_of_gemm", fraction);
+    figure("prefill_gemm_path_seconds", gemm_seconds);
+    figure("prefill_gemm_path_fraction_of_gemm", gemm_fraction);
+    std::printf(
+        "prefill 8 x 2048 side by side: flash attention %.3f s (%.1f%% of the GEMM rate), "
+        "gemm attention %.3f s (%.1f%%): flash %.2fx\n",
+        seconds, 100.0 * fraction, gemm_seconds, 100.0 * gemm_fraction, gemm_seconds / seconds);
     char what[200];
     std::snprintf(what, sizeof what,
                   "prefill 8 x 2048: %.1f TFLOP/s = %.1f%% of the cuBLAS bf16 GEMM rate "

@@ -7,8 +7,14 @@
 //
 // Row r (position p = positions[r], slot = its segment's) attends to keys 0..p inclusive; query
 // head h reads kv head h / (heads / kv_heads). Scores are f32 dot products times `scale`.
+//
+// The partial results are kept only for the rows of the segments this kernel takes: a row's
+// compact index is the rows of the earlier taken segments (summed on the device by each block,
+// no upload) plus its row within the segment, so a short segment in a long prefill batch costs
+// scratch for its own rows only.
 #include <algorithm>
 
+#include "harness/backend/cuda/attention_plan.hpp"
 #include "harness/backend/cuda/cuda_check.cuh"
 #include "harness/backend/cuda/cuda_dtype.cuh"
 #include "harness/backend/cuda/cuda_ops.cuh"
@@ -20,8 +26,6 @@ namespace {
 
 constexpr int kThreads = 128;
 constexpr int kRowsPerBlock = 4;
-constexpr int kKeysPerSplit = 64;  // the split count aims at about this many keys each
-constexpr int kMaxSplits = 32;
 constexpr size_t kSharedLimit = 48 * 1024;  // no opt-in needed below this
 
 struct Geometry {
@@ -29,18 +33,37 @@ struct Geometry {
   float scale;
   int32_t below;
   int64_t capacity;
+  int32_t y0, z0;  // this launch's slice of the grid (plan::for_each_slice)
 };
+
+// The compact index of segment `seg`'s first row: the rows of the earlier segments this kernel
+// takes (plan::decode_rows on the host sizes the scratch from the same sum). Every thread of the
+// block calls it and gets the result.
+__device__ int64_t compact_first_row(const int32_t* segments, int32_t seg, int32_t below) {
+  int64_t rows = 0;
+  for (int32_t s = threadIdx.x; s < seg; s += blockDim.x) {
+    const int32_t n = segments[3 * s + 2];
+    if (n < below) rows += n;
+  }
+  return block_sum(rows);
+}
 
 template <typename KV>
 __global__ void __launch_bounds__(kThreads)
     decode_kernel(const float* qkv, const int32_t* positions, const int32_t* segments, Geometry g,
                   const KV* k_cache, const KV* v_cache, float* partial, float* out) {
-  const int32_t slot = segments[3 * blockIdx.x], seg_row = segments[3 * blockIdx.x + 1],
-                seg_rows = segments[3 * blockIdx.x + 2];
+  const auto seg = static_cast<int32_t>(blockIdx.x);
+  const int32_t slot = segments[3 * seg], seg_row = segments[3 * seg + 1],
+                seg_rows = segments[3 * seg + 2];
   if (seg_rows >= g.below) return;  // the prefill kernel's
-  const int32_t first = seg_row + static_cast<int32_t>(blockIdx.y) * kRowsPerBlock;
+  const int32_t first = seg_row + (static_cast<int32_t>(blockIdx.y) + g.y0) * kRowsPerBlock;
+  if (first >= seg_row + seg_rows) return;
   const int32_t last = min(seg_row + seg_rows, first + kRowsPerBlock);
-  const int h = static_cast<int>(blockIdx.z) / g.splits, split = blockIdx.z % g.splits;
+  const int z = static_cast<int>(blockIdx.z) + g.z0;
+  const int h = z / g.splits, split = z % g.splits;
+  // Scratch rows are compact (see the header); only the split path uses them.
+  const int64_t compact_base =
+      g.splits > 1 ? compact_first_row(segments, seg, g.below) - seg_row : 0;
   const int hd = g.head_dim;
   const int64_t width = int64_t{g.heads + 2 * g.kv_heads} * hd, kv_row = int64_t{g.kv_heads} * hd;
   const int64_t kv_base =
@@ -75,7 +98,7 @@ __global__ void __launch_bounds__(kThreads)
       local_sum += p;
     }
     const float l = block_sum(local_sum);  // synchronises: every p is in `scores`
-    const int64_t item = (int64_t{r} * g.heads + h) * g.splits + split;
+    const int64_t item = ((compact_base + r) * g.heads + h) * g.splits + split;
     for (int j = threadIdx.x; j < hd; j += blockDim.x) {
       float o = 0.0f;
       for (int64_t i = 0; i < n; ++i)
@@ -95,13 +118,16 @@ __global__ void __launch_bounds__(kThreads)
 
 __global__ void __launch_bounds__(kThreads)
     combine_kernel(const int32_t* segments, Geometry g, const float* partial, float* out) {
-  const int32_t seg_row = segments[3 * blockIdx.x + 1], seg_rows = segments[3 * blockIdx.x + 2];
+  const auto seg = static_cast<int32_t>(blockIdx.x);
+  const int32_t seg_row = segments[3 * seg + 1], seg_rows = segments[3 * seg + 2];
   if (seg_rows >= g.below) return;
-  const int32_t first = seg_row + static_cast<int32_t>(blockIdx.y) * kRowsPerBlock;
+  const int32_t first = seg_row + (static_cast<int32_t>(blockIdx.y) + g.y0) * kRowsPerBlock;
+  if (first >= seg_row + seg_rows) return;
   const int32_t last = min(seg_row + seg_rows, first + kRowsPerBlock);
-  const int h = blockIdx.z, hd = g.head_dim;
+  const int h = static_cast<int>(blockIdx.z) + g.z0, hd = g.head_dim;
+  const int64_t compact_base = compact_first_row(segments, seg, g.below) - seg_row;
   for (int32_t r = first; r < last; ++r) {
-    const float* base = partial + (int64_t{r} * g.heads + h) * g.splits * (hd + 2);
+    const float* base = partial + ((compact_base + r) * g.heads + h) * g.splits * (hd + 2);
     // Split 0 holds key 0, which every row sees: M is finite.
     float m_max = -INFINITY;
     for (int s = 0; s < g.splits; ++s) m_max = fmaxf(m_max, base[s * (hd + 2)]);
@@ -121,6 +147,18 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+// The kernel's static shared memory (the block reductions' partials), which the dynamic
+// shared memory must leave room for; the same for every device.
+template <typename KV>
+size_t static_shared_bytes() {
+  static const size_t bytes = [] {
+    cudaFuncAttributes attributes{};
+    check(cudaFuncGetAttributes(&attributes, decode_kernel<KV>), "cudaFuncGetAttributes (decode)");
+    return attributes.sharedSizeBytes;
+  }();
+  return bytes;
+}
+
 }  // namespace
 
 void attention_decode(Context& ctx, const float* qkv, const AttentionShape& shape,
@@ -130,46 +168,57 @@ void attention_decode(Context& ctx, const float* qkv, const AttentionShape& shap
     if (seg.rows < below) longest = std::max(longest, seg.rows);
   }
   if (longest == 0) return;
-  const int64_t max_keys = int64_t{b.max_position} + 1;
   const int hd = shape.head_dim;
-  int64_t splits =
-      std::clamp<int64_t>((max_keys + kKeysPerSplit - 1) / kKeysPerSplit, 1, kMaxSplits);
-  int64_t chunk = (max_keys + splits - 1) / splits;
-  const int64_t chunk_limit = static_cast<int64_t>(kSharedLimit / sizeof(float)) - hd;
-  if (chunk > chunk_limit) {  // very long contexts: more splits keep the scores in 48 KiB
-    splits = (max_keys + chunk_limit - 1) / chunk_limit;
-    chunk = (max_keys + splits - 1) / splits;
-  }
-  const Geometry g{shape.heads,
-                   shape.kv_heads,
-                   hd,
-                   static_cast<int>(splits),
-                   static_cast<int>(chunk),
-                   shape.scale,
-                   below,
-                   cache.capacity};
-  std::shared_ptr<void> partial;
-  if (splits > 1) {
-    partial =
-        ctx.scratch(sizeof(float) * static_cast<size_t>(b.rows * shape.heads * splits * (hd + 2)));
-  }
-  const dim3 grid(static_cast<unsigned>(b.host_segments.size()),
-                  static_cast<unsigned>((longest + kRowsPerBlock - 1) / kRowsPerBlock),
-                  static_cast<unsigned>(shape.heads * splits));
-  const size_t shared = sizeof(float) * static_cast<size_t>(hd + chunk);
   dispatch_float_dtype(cache.dtype, [&](auto tag) {
     using KV = decltype(tag);
-    decode_kernel<KV><<<grid, kThreads, shared, ctx.stream()>>>(
-        qkv, b.positions, b.segments, g, static_cast<const KV*>(cache.k),
-        static_cast<const KV*>(cache.v), static_cast<float*>(partial.get()), out);
+    const size_t limit = std::min(kSharedLimit, ctx.max_shared_bytes());
+    const size_t used = static_shared_bytes<KV>();
+    const plan::DecodeSplits split =
+        plan::decode_splits(int64_t{b.max_position} + 1, hd, limit > used ? limit - used : 0);
+    if (split.splits == 0) fail("attention (decode)", "the head does not fit in shared memory");
+    const Geometry base{shape.heads,
+                        shape.kv_heads,
+                        hd,
+                        static_cast<int>(split.splits),
+                        static_cast<int>(split.chunk),
+                        shape.scale,
+                        below,
+                        cache.capacity,
+                        0,
+                        0};
+    std::shared_ptr<void> partial;
+    if (split.splits > 1) {
+      const int64_t rows = plan::decode_rows(b.host_segments, below);
+      partial = ctx.scratch(sizeof(float) *
+                            static_cast<size_t>(rows * shape.heads * split.splits * (hd + 2)));
+    }
+    const auto segments = static_cast<unsigned>(b.host_segments.size());
+    const int64_t groups = (longest + kRowsPerBlock - 1) / kRowsPerBlock;
+    const size_t shared = sizeof(float) * static_cast<size_t>(hd + split.chunk);
+    plan::for_each_slice(
+        groups, shape.heads * split.splits, [&](int64_t y0, int64_t z0, int64_t ny, int64_t nz) {
+          Geometry g = base;
+          g.y0 = static_cast<int32_t>(y0);
+          g.z0 = static_cast<int32_t>(z0);
+          const dim3 grid(segments, static_cast<unsigned>(ny), static_cast<unsigned>(nz));
+          decode_kernel<KV><<<grid, kThreads, shared, ctx.stream()>>>(
+              qkv, b.positions, b.segments, g, static_cast<const KV*>(cache.k),
+              static_cast<const KV*>(cache.v), static_cast<float*>(partial.get()), out);
+          check_launch("attention (decode)");
+        });
+    if (split.splits > 1) {
+      plan::for_each_slice(
+          groups, shape.heads, [&](int64_t y0, int64_t z0, int64_t ny, int64_t nz) {
+            Geometry g = base;
+            g.y0 = static_cast<int32_t>(y0);
+            g.z0 = static_cast<int32_t>(z0);
+            const dim3 grid(segments, static_cast<unsigned>(ny), static_cast<unsigned>(nz));
+            combine_kernel<<<grid, kThreads, 0, ctx.stream()>>>(
+                b.segments, g, static_cast<const float*>(partial.get()), out);
+            check_launch("attention (decode combine)");
+          });
+    }
   });
-  check_launch("attention (decode)");
-  if (splits > 1) {
-    const dim3 combine_grid(grid.x, grid.y, static_cast<unsigned>(shape.heads));
-    combine_kernel<<<combine_grid, kThreads, 0, ctx.stream()>>>(
-        b.segments, g, static_cast<const float*>(partial.get()), out);
-    check_launch("attention (decode combine)");
-  }
 }
 
 }  // namespace tb::cuda

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 
 #include "harness/backend/cuda/cuda_check.cuh"
 #include "harness/backend/cuda/cuda_ops.cuh"
@@ -26,9 +28,20 @@ float* f32_mut(Tensor& t) {
   return t.data_as<float>();
 }
 
+CudaAttentionPath attention_path_from_environment() {
+  const char* value = std::getenv("TB_CUDA_ATTENTION");
+  if (value == nullptr || *value == '\0' || std::strcmp(value, "flash") == 0) {
+    return CudaAttentionPath::Flash;
+  }
+  if (std::strcmp(value, "gemm") == 0) return CudaAttentionPath::Gemm;
+  throw Error(ErrorKind::BadInput,
+              std::string("TB_CUDA_ATTENTION=") + value + ": expected flash or gemm");
+}
+
 }  // namespace
 
-CudaBackend::CudaBackend(int device) : ctx_(device) {}
+CudaBackend::CudaBackend(int device)
+    : ctx_(device), attention_path_(attention_path_from_environment()) {}
 
 std::string CudaBackend::name() const {
   return "cuda:" + std::to_string(ctx_.device()) + " (" + ctx_.device_name() + ")";
@@ -133,13 +146,18 @@ void CudaBackend::attention_impl(const Tensor& qkv, const AttentionShape& shape,
   const DeviceCache cache{k_cache.data(), v_cache.data(), k_cache.dtype(), k_cache.dim(1)};
   // Each kernel takes the segments from its row bound up to the next kernel's (cuda_ops.cuh).
   int32_t below = INT32_MAX;
-  if (attention_gemm_supports(shape, cache.dtype)) {
-    cuda::attention_gemm(ctx_, f32(qkv), shape, b, batch.positions, cache, f32_mut(out));
-    below = kGemmMinRows;
-  }
-  if (prefill_supports(shape.head_dim)) {
-    cuda::attention_prefill(ctx_, f32(qkv), shape, b, cache, f32_mut(out), below);
+  if (attention_path_ == CudaAttentionPath::Flash && attention_flash_supports(ctx_, shape, cache)) {
+    cuda::attention_flash(ctx_, f32(qkv), shape, b, cache, f32_mut(out));
     below = kPrefillMinRows;
+  } else {
+    if (attention_gemm_supports(shape, cache.dtype)) {
+      cuda::attention_gemm(ctx_, f32(qkv), shape, b, batch.positions, cache, f32_mut(out));
+      below = kGemmMinRows;
+    }
+    if (prefill_supports(ctx_, shape.head_dim)) {
+      cuda::attention_prefill(ctx_, f32(qkv), shape, b, cache, f32_mut(out), below);
+      below = kPrefillMinRows;
+    }
   }
   cuda::attention_decode(ctx_, f32(qkv), shape, b, cache, f32_mut(out), below);
 }

@@ -6,6 +6,7 @@
 #include "harness/backend/cuda/cuda_context.cuh"
 #include "harness/backend/cuda/cuda_ops.cuh"
 #include "harness/backend/cuda/cuda_staging.cuh"
+#include "harness/backend/cuda_backend.hpp"
 
 namespace tb::cuda {
 
@@ -22,6 +23,8 @@ class CudaBackend final : public Backend {
   Tensor adopt(const Tensor& host) override;
   void synchronize() override;
   void stage(StagedBatch& batch) override;
+
+  void set_attention_path(CudaAttentionPath path) { attention_path_ = path; }
 
  protected:
   void download_impl(const Tensor& device, Tensor& host) override;
@@ -59,6 +62,7 @@ class CudaBackend final : public Backend {
   Stager stager_;
   RoundedActivations rounded_;
   uint64_t epoch_ = 0;
+  CudaAttentionPath attention_path_;  // from TB_CUDA_ATTENTION, read once in the constructor
 };
 
 }  // namespace tb::cuda

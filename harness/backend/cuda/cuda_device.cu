@@ -29,4 +29,13 @@ std::unique_ptr<Backend> make_cuda_backend(int device) {
   return std::make_unique<cuda::CudaBackend>(device);
 }
 
+void set_cuda_attention_path(Backend& backend, CudaAttentionPath path) {
+  auto* cuda = dynamic_cast<cuda::CudaBackend*>(&backend);
+  if (cuda == nullptr) {
+    throw Error(ErrorKind::BadInput,
+                "set_cuda_attention_path: " + backend.name() + " is not a CUDA backend");
+  }
+  cuda->set_attention_path(path);
+}
+
 }  // namespace tb

@@ -59,22 +59,33 @@ void rope(Context& ctx, float* x, const int32_t* positions, int64_t m, int64_t w
 void store_kv(Context& ctx, const float* qkv, const AttentionShape& shape, const DeviceBatch& b,
               void* k_cache, void* v_cache, DType dtype, int64_t capacity);
 
-// Which kernel takes a segment of `rows` rows (CudaBackend::attention_impl):
+// Which kernel takes a segment of `rows` rows (CudaBackend::attention_impl). On the flash path
+// (the default; TB_CUDA_ATTENTION=flash):
+//  - rows >= kPrefillMinRows over a bf16 / f16 cache, head size 64 or 128, where its shared
+//    memory fits the device: the tensor-core flash kernel (cuda_attention_flash.cu);
+// on the gemm path (TB_CUDA_ATTENTION=gemm, kept for A/B comparison), and for what the flash
+// kernel does not take:
 //  - rows >= kGemmMinRows over a bf16 / f16 cache (head size a multiple of 8): cuBLAS GEMMs
 //    around a causal softmax (cuda_attention_gemm.cu);
-//  - other rows >= kPrefillMinRows with a head size of 32, 64 or 128: the tiled f32 kernel
-//    (cuda_attention_prefill.cu);
+//  - other rows >= kPrefillMinRows with a head size of 32, 64 or 128 (where its shared memory
+//    fits): the tiled f32 kernel (cuda_attention_prefill.cu);
+// and always:
 //  - the rest: the split-K kernel (cuda_attention_decode.cu), which takes any head size.
 // Each kernel is given the row bound below which the next one down takes over.
 constexpr int32_t kPrefillMinRows = 16;
 constexpr int32_t kGemmMinRows = 128;
 
+bool attention_flash_supports(const Context& ctx, const AttentionShape& shape,
+                              const DeviceCache& cache);
+// Every segment of at least kPrefillMinRows rows.
+void attention_flash(Context& ctx, const float* qkv, const AttentionShape& shape,
+                     const DeviceBatch& b, const DeviceCache& cache, float* out);
 bool attention_gemm_supports(const AttentionShape& shape, DType cache_dtype);
 // Every segment of at least kGemmMinRows rows; `positions` are the batch's host positions.
 void attention_gemm(Context& ctx, const float* qkv, const AttentionShape& shape,
                     const DeviceBatch& b, std::span<const int32_t> positions,
                     const DeviceCache& cache, float* out);
-bool prefill_supports(int head_dim);
+bool prefill_supports(const Context& ctx, int head_dim);
 // Every segment with kPrefillMinRows <= rows < below.
 void attention_prefill(Context& ctx, const float* qkv, const AttentionShape& shape,
                        const DeviceBatch& b, const DeviceCache& cache, float* out, int32_t below);

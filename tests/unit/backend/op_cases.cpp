@@ -168,47 +168,81 @@ void rope_cases(Backend& c, Backend& r, const Tolerances& tol) {
   }
 }
 
+// Attention over a bf16 / f16 cache may run on tensor cores (the CUDA flash kernel), which round
+// Q (f32) to the cache dtype for Q K^T and the probabilities P for P V, accumulating in f32 as
+// flash-attention and torch's sdpa do. Each rounding is within u = 2^-8 (bf16: 8 significand
+// bits) or 2^-11 (f16: 11), and the output carries about one u relative to its largest value: an
+// emulation of the kernel's arithmetic on these inputs (q, k in [-2, 2], v in [-1, 1], up to
+// 1,000 keys) gives 3.3e-3 in bf16 and 5.3e-4 in f16. Four u leaves a margin and is still far
+// below what a wrong mask, key tile or kv head costs. f32 caches keep the f32 tolerance.
+double attention_tolerance(DType cache, const Tolerances& tol) {
+  if (cache == DType::BF16) return 4.0 / 256;
+  if (cache == DType::F16) return 4.0 / 2048;
+  return tol.f32;
+}
+
+struct AttentionGeometry {
+  int heads, kv_heads, head_dim;
+};
+
+// store_kv then attention of one batch over caches of `capacity` positions per segment slot,
+// with random keys and values already in the cache before each segment's first position.
+void attention_case(Backend& c, Backend& r, const Tolerances& tol, std::mt19937& rng,
+                    const AttentionGeometry& g, DType dtype,
+                    const std::vector<std::pair<int32_t, int32_t>>& layout, int64_t capacity) {
+  CAPTURE(g.heads);
+  CAPTURE(g.kv_heads);
+  CAPTURE(g.head_dim);
+  CAPTURE(dtype_name(dtype));
+  const AttentionShape shape{g.heads, g.kv_heads, g.head_dim,
+                             1.0f / std::sqrt(static_cast<float>(g.head_dim))};
+  const BatchSpec spec = make_batch(layout, 100, rng);
+  const auto m = static_cast<int64_t>(spec.tokens.size());
+  const auto slots = static_cast<int64_t>(layout.size());
+  const Tensor qkv = random_host({m, shape.qkv_width()}, rng, -2.0f, 2.0f);
+  const Tensor k0 = random_host({slots, capacity, g.kv_heads, g.head_dim}, rng, -2.0f, 2.0f, dtype);
+  const Tensor v0 = random_host({slots, capacity, g.kv_heads, g.head_dim}, rng, -1.0f, 1.0f, dtype);
+  // Stored keys first (exact rounding to the cache dtype), then the attention output.
+  compare(c, r, 0.0, {qkv, k0, v0}, [&](Backend& b, std::vector<Tensor>& in) {
+    const StagedBatch staged = spec.stage(b);
+    b.store_kv(in[0], shape, staged, in[1], in[2]);
+    return in[1];
+  });
+  compare(c, r, attention_tolerance(dtype, tol), {qkv, k0, v0},
+          [&](Backend& b, std::vector<Tensor>& in) {
+            const StagedBatch staged = spec.stage(b);
+            b.store_kv(in[0], shape, staged, in[1], in[2]);
+            Tensor out = b.alloc({m, shape.out_width()});
+            b.attention(in[0], shape, staged, in[1], in[2], out);
+            return out;
+          });
+}
+
 void attention_cases(Backend& c, Backend& r, const Tolerances& tol) {
   std::mt19937 rng(14);
-  struct Geometry {
-    int heads, kv_heads, head_dim;
-  };
   // Segments: a long prefill (several tiles), single decode rows deep in a context, short runs,
   // and a segment continuing a filled prefix.
   const std::vector<std::pair<int32_t, int32_t>> layout = {{0, 200}, {150, 1}, {40, 5},
                                                            {10, 20}, {299, 1}, {0, 1}};
-  for (const Geometry g : {Geometry{8, 8, 16}, {8, 2, 16}, {12, 3, 64}, {4, 1, 128}}) {
-    for (DType dtype : kFloatTypes) {
-      CAPTURE(g.heads);
-      CAPTURE(g.kv_heads);
-      CAPTURE(g.head_dim);
-      CAPTURE(dtype_name(dtype));
-      const AttentionShape shape{g.heads, g.kv_heads, g.head_dim,
-                                 1.0f / std::sqrt(static_cast<float>(g.head_dim))};
-      const BatchSpec spec = make_batch(layout, 100, rng);
-      const auto m = static_cast<int64_t>(spec.tokens.size());
-      const int64_t slots = static_cast<int64_t>(layout.size()), capacity = 300;
-      const Tensor qkv = random_host({m, shape.qkv_width()}, rng, -2.0f, 2.0f);
-      // Positions before each segment's first row are already in the cache.
-      const Tensor k0 =
-          random_host({slots, capacity, g.kv_heads, g.head_dim}, rng, -2.0f, 2.0f, dtype);
-      const Tensor v0 =
-          random_host({slots, capacity, g.kv_heads, g.head_dim}, rng, -1.0f, 1.0f, dtype);
-      // Stored keys first (exact rounding to the cache dtype), then the attention output.
-      compare(c, r, 0.0, {qkv, k0, v0}, [&](Backend& b, std::vector<Tensor>& in) {
-        const StagedBatch staged = spec.stage(b);
-        b.store_kv(in[0], shape, staged, in[1], in[2]);
-        return in[1];
-      });
-      compare(c, r, tol.f32, {qkv, k0, v0}, [&](Backend& b, std::vector<Tensor>& in) {
-        const StagedBatch staged = spec.stage(b);
-        b.store_kv(in[0], shape, staged, in[1], in[2]);
-        Tensor out = b.alloc({m, shape.out_width()});
-        b.attention(in[0], shape, staged, in[1], in[2], out);
-        return out;
-      });
-    }
+  for (const AttentionGeometry g :
+       {AttentionGeometry{8, 8, 16}, {8, 2, 16}, {12, 3, 64}, {4, 1, 128}}) {
+    for (DType dtype : kFloatTypes) attention_case(c, r, tol, rng, g, dtype, layout, 300);
   }
+}
+
+// The prefill kernels' tiles (64 query rows and 64 keys on CUDA) at head sizes 64 and 128, with
+// and without GQA: segments shorter than, as long as and longer than one tile, the shortest
+// prefill segment (16 rows), resumed prefills (first position past 0 and not a multiple of the
+// tile), two tiles exactly and a decode row beside them; then one 1,000-row segment (16 tiles)
+// over a bf16 cache. Few heads: the reference is plain loops.
+void prefill_attention_cases(Backend& c, Backend& r, const Tolerances& tol) {
+  std::mt19937 rng(18);
+  const std::vector<std::pair<int32_t, int32_t>> layout = {
+      {0, 200}, {37, 64}, {200, 16}, {3, 63}, {129, 65}, {0, 17}, {290, 1}, {64, 128}};
+  for (const AttentionGeometry g : {AttentionGeometry{4, 2, 64}, {2, 2, 128}, {3, 1, 128}}) {
+    for (DType dtype : kFloatTypes) attention_case(c, r, tol, rng, g, dtype, layout, 300);
+  }
+  attention_case(c, r, tol, rng, {2, 1, 128}, DType::BF16, {{0, 1000}, {20, 70}}, 1000);
 }
 
 void elementwise_cases(Backend& c, Backend& r, const Tolerances& tol) {
@@ -310,6 +344,7 @@ const std::vector<OpCase>& op_cases() {
       {"rmsnorm, layernorm", norm_cases},
       {"rope", rope_cases},
       {"store_kv, attention", attention_cases},
+      {"attention: prefill tiles", prefill_attention_cases},
       {"elementwise", elementwise_cases},
       {"embedding, gather_rows", embedding_cases},
       {"score_rows, top_k", scoring_cases},
