@@ -1,5 +1,7 @@
-// GPU benchmark on the LLaMA-2 7B shape (hidden 4096, 32 layers, 32 heads, ffn 11008, vocab
-// 32000) with random bf16 weights and a bf16 KV cache, on CUDA device 0. Every figure is a ratio
+// GPU benchmark on a LLaMA shape of data/shapes/ (bench_gpu [SHAPE], default llama2-7b: hidden
+// 4096, 32 layers, 32 heads, ffn 11008, vocab 32000; mupt-1.3b: hidden 1536, 48 layers, 24 heads
+// of 64, ffn 6144, vocab 50000; or a config.json path) with random bf16 weights and a bf16 KV
+// cache, on CUDA device 0. Every figure is a ratio
 // against a reference measured on the same device in this process:
 //  - prefill of 8 sequences x 2048 tokens (logits of each sequence's last token): achieved
 //    FLOP/s against a raw cuBLAS bf16 GEMM of 8192^3 (target >= 60%). FLOPs counted: 2 x the
@@ -17,8 +19,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,27 +31,29 @@
 #include "harness/backend/backend.hpp"
 #include "harness/backend/cuda_backend.hpp"
 #include "harness/core/dtype.hpp"
+#include "harness/io/model_config.hpp"
 #include "harness/model/model.hpp"
 
 namespace {
 
 constexpr int kBatch = 8, kSeq = 2048, kDecodeContext = 512;
 
-tb::ModelConfig llama2_7b() {
-  tb::ModelConfig c;
-  c.architecture = tb::Architecture::Llama;
-  c.model_type = "llama";
-  c.vocab_size = 32000;
-  c.hidden_size = 4096;
-  c.num_layers = 32;
-  c.num_heads = 32;
-  c.num_kv_heads = 32;
-  c.head_dim = 128;
-  c.intermediate_size = 11008;
-  c.max_positions = 4096;
-  c.rope_theta = 10000.0;
-  c.norm_eps = 1e-5;
-  c.activation = "silu";
+// The shape's config.json: the one description of each architecture, which `tunebench profile
+// --shape` reads too. Relative to TB_SOURCE_DIR when set (the GPU check), else to the working
+// directory.
+tb::ModelConfig shape_config(const std::string& shape) {
+  std::filesystem::path path = shape;
+  if (!shape.ends_with(".json")) {
+    const char* root = std::getenv("TB_SOURCE_DIR");
+    path = std::filesystem::path(root != nullptr ? root : ".") / "data/shapes" / (shape + ".json");
+  }
+  tb::ModelConfig c = tb::load_model_config(path);
+  // The random weights below are d x d for q, k, v and o.
+  if (c.architecture != tb::Architecture::Llama || c.num_kv_heads != c.num_heads ||
+      c.num_heads * c.head_dim != c.hidden_size) {
+    throw std::runtime_error(path.string() +
+                             ": bench_gpu builds LLaMA-style shapes without grouped queries only");
+  }
   return c;
 }
 
@@ -128,7 +135,7 @@ void target(bool ok, const std::string& what) {
   std::printf("target %s %s\n", ok ? "PASS" : "FAIL", what.c_str());
 }
 
-int run() {
+int run(const std::string& shape) {
   if (tb::cuda_device_count() == 0) {
     std::printf("bench_gpu: skipped, no CUDA device\n");
     return 77;
@@ -138,7 +145,12 @@ int run() {
   figure("reference_bf16_gemm_tflops", rates.bf16_gemm_flops / 1e12);
   figure("reference_copy_gb_per_s", rates.copy_bytes_per_s / 1e9);
 
-  const tb::ModelConfig c = llama2_7b();
+  const tb::ModelConfig c = shape_config(shape);
+  std::printf(
+      "shape: %s (hidden %lld, %lld layers, %lld heads of %lld, %lld kv heads, vocab %lld)\n",
+      shape.c_str(), static_cast<long long>(c.hidden_size), static_cast<long long>(c.num_layers),
+      static_cast<long long>(c.num_heads), static_cast<long long>(c.head_dim),
+      static_cast<long long>(c.num_kv_heads), static_cast<long long>(c.vocab_size));
   auto backend = tb::make_backend("cuda:0");
   std::unique_ptr<tb::Model> model;
   {
@@ -243,9 +255,13 @@ int run() {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 2) {
+    std::fprintf(stderr, "usage: bench_gpu [SHAPE (llama2-7b, mupt-1.3b) | config.json]\n");
+    return 2;
+  }
   try {
-    return run();
+    return run(argc == 2 ? argv[1] : "llama2-7b");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_gpu: %s\n", e.what());
     return 1;
