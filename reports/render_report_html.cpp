@@ -21,7 +21,14 @@ td.leader{background:#d9ecf7;font-weight:bold} td.tie{background:#eef6fb}
 pre{background:#f7f7f7;padding:8px;overflow-x:auto;max-height:320px}
 details{margin:8px 0;border:1px solid #ddd;padding:6px} summary{cursor:pointer;font-weight:bold}
 .score svg{max-width:100%;height:auto;background:#fff}
+pre .prompt{color:#888} pre .completion{color:#000}
 )";
+
+// Option index as its letter (0 -> A); "-" when there is none.
+std::string option_letter(int index) {
+  if (index < 0 || index >= 26) return "-";
+  return std::string(1, static_cast<char>('A' + index));
+}
 
 std::string value_cell(double v, const char* cls = "num") {
   return fmt::format("<td class=\"{}\">{}</td>", cls, format_report_value(v));
@@ -257,7 +264,7 @@ void drill_down(std::string& out, const std::vector<RunDrillDown>& runs,
     if (!d.hardest.empty()) {
       out +=
           "<h4>Hardest questions</h4><table class=\"hardest\"><tr><th>question</th>"
-          "<th>answer</th><th>option scores (log-prob)</th><th>margin</th></tr>";
+          "<th>gold</th><th>predicted</th><th>option scores (log-prob)</th><th>margin</th></tr>";
       for (const HardQuestion& q : d.hardest) {
         std::string scores;
         for (size_t i = 0; i < q.option_scores.size(); ++i) {
@@ -265,16 +272,20 @@ void drill_down(std::string& out, const std::vector<RunDrillDown>& runs,
           scores += static_cast<int>(i) == q.gold ? "<b>" + v + "</b> " : v + " ";
         }
         out += fmt::format(
-            "<tr><td><pre>{}</pre></td><td>{}</td><td>{}</td><td class=\"num\">"
+            "<tr><td><pre>{}</pre></td><td>{} {}</td><td>{}</td><td>{}</td><td class=\"num\">"
             "{:.3f}</td></tr>",
-            xml_escape(q.prompt), xml_escape(q.target), scores, q.margin);
+            xml_escape(q.question), option_letter(q.gold), xml_escape(q.target),
+            option_letter(q.prediction), scores, q.margin);
       }
       out += "</table>";
     }
     for (size_t i = 0; i < d.generations.size(); ++i) {
       const SampleResult& s = d.generations[i].result;
-      out += fmt::format("<div class=\"piece\"><h4>{} {}</h4><pre>{}</pre>", "piece",
-                         xml_escape(s.doc_id), xml_escape(s.prompt + s.response));
+      // The prompt, greyed, then what the model wrote.
+      out += fmt::format(
+          "<div class=\"piece\"><h4>piece {}</h4><pre><span class=\"prompt\" title=\"prompt\">"
+          "{}</span><span class=\"completion\" title=\"generated\">{}</span></pre>",
+          xml_escape(s.doc_id), xml_escape(s.prompt), xml_escape(s.response));
       const auto it = assets.pieces.find({d.run.id, i});
       if (it != assets.pieces.end()) {
         const PieceAssets& a = it->second;

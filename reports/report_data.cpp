@@ -304,8 +304,9 @@ class Gatherer {
         for (size_t i = 0; i < x.option_scores.size(); ++i) {
           if (static_cast<int>(i) != x.gold) best_other = std::max(best_other, x.option_scores[i]);
         }
-        d.hardest.push_back({x.doc_id, x.subset, x.prompt, x.target, x.option_scores, x.prediction,
-                             x.gold, x.option_scores[static_cast<size_t>(x.gold)] - best_other});
+        d.hardest.push_back({x.doc_id, x.subset, question_of_prompt(x.prompt), x.target,
+                             x.option_scores, x.prediction, x.gold,
+                             x.option_scores[static_cast<size_t>(x.gold)] - best_other});
       }
       std::stable_sort(
           d.hardest.begin(), d.hardest.end(),
@@ -327,6 +328,15 @@ class Gatherer {
 
 ReportData gather_report(const Store& store, const ReportOptions& options) {
   return Gatherer(store, options).gather();
+}
+
+std::string question_of_prompt(const std::string& prompt) {
+  // Trailing newlines and spaces are not a block boundary.
+  const size_t last = prompt.find_last_not_of(" \n");
+  if (last == std::string::npos) return "";
+  const size_t blank = prompt.rfind("\n\n", last);
+  const size_t start = blank == std::string::npos ? 0 : blank + 2;
+  return prompt.substr(start, last + 1 - start);
 }
 
 }  // namespace tb

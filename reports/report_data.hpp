@@ -94,10 +94,14 @@ struct ThroughputRow {
   double mfu = 0.0;     // NaN when the device's peak is unknown
 };
 
+// The question a prompt asks: its last block (after the last blank line), without the few-shot
+// examples and the header in front of it; the whole prompt when it has no blank line.
+std::string question_of_prompt(const std::string& prompt);
+
 struct HardQuestion {
   std::string doc_id;
   std::string subset;
-  std::string prompt;
+  std::string question;  // the question asked, with its options: the prompt's last block
   std::string target;
   std::vector<double> option_scores;
   int prediction = -1;

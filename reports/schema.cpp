@@ -98,10 +98,18 @@ INSERT INTO run_models (run_id, model_path, checkpoint_step)
 ALTER TABLE samples ADD COLUMN doc_json TEXT NOT NULL DEFAULT 'null';
 )sql";
 
+// v4: samples.response is the completion alone, as records.hpp says and lm-eval's resps hold it;
+// generation runs of earlier versions stored the prompt in front of it.
+constexpr const char* kSchemaV4 = R"sql(
+UPDATE samples SET response = substr(response, length(prompt) + 1)
+  WHERE response <> '' AND prompt <> '' AND substr(response, 1, length(prompt)) = prompt;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
     {3, kSchemaV3},
+    {4, kSchemaV4},
 };
 
 bool has_table(const sqlite::Database& db, std::string_view name) {

@@ -94,7 +94,7 @@ ReportAssets make_assets(const ReportData& data, const fs::path& html) {
     const bool pvdt = d.run.info.suite.starts_with("pvdt");
     for (size_t i = 0; i < d.generations.size(); ++i) {
       const SampleResult& s = d.generations[i].result;
-      const std::string text = s.prompt + s.response;
+      const std::string text = s.piece();
       const std::string stem = fmt::format("run{}_{}", d.run.id, i + 1);
       PieceAssets a;
       if (abc) {

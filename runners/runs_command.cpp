@@ -76,8 +76,8 @@ void write_responses(const Store& store, int64_t run_id, const std::string& path
   std::string text;
   size_t count = 0;
   for (const SampleRow& row : store.samples(run_id)) {
-    const std::string& r = row.result.response;
-    if (r.empty()) continue;
+    if (row.result.response.empty()) continue;
+    const std::string r = row.result.piece();  // prompt and completion: whole tunes
     text += r;
     if (r.back() != '\n') text += '\n';
     text += '\n';

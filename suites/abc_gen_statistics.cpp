@@ -47,7 +47,7 @@ std::vector<MetricValue> compare_with_reference(std::span<const SampleResult> sa
   if (reference.empty() || samples.empty()) return {};
   std::vector<std::string> texts;
   texts.reserve(samples.size());
-  for (const SampleResult& s : samples) texts.push_back(s.response);
+  for (const SampleResult& s : samples) texts.push_back(s.piece());
   const std::vector<st::PieceFeatures> generated = tune_features(texts);
   std::vector<MetricValue> out;
   const double no_stderr = std::numeric_limits<double>::quiet_NaN();

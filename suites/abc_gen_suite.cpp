@@ -190,10 +190,10 @@ class AbcGenSuite : public Suite {
     out.doc_id = doc.id;
     out.prompt = doc.data.at("prompt").get<std::string>();
     if (doc.data.contains("tune")) out.target = doc.data.at("tune").get<std::string>();
-    out.response = out.prompt + r.text;
+    out.response = r.text;
     auto& v = out.values;
 
-    const std::vector<metrics::abc::TuneText> texts = metrics::abc::split_tunes(out.response);
+    const std::vector<metrics::abc::TuneText> texts = metrics::abc::split_tunes(out.piece());
     metrics::abc::Validity validity;
     double bar_repetition = 0.0;
     if (!texts.empty()) {

@@ -138,14 +138,12 @@ class MmmGenSuite : public Suite {
     out.doc_id = doc.id;
     out.prompt = doc.data.at("prompt").get<std::string>();
     if (doc.data.contains("sample")) out.target = doc.data.at("sample").get<std::string>();
-    out.response = out.prompt;
-    // Whitespace-split tokens: keep the prompt's last token apart from the first generated one.
-    if (!r.text.empty() && !out.response.empty() && r.text.front() != ' ' &&
-        out.response.back() != ' ') {
-      out.response += ' ';
-    }
-    out.response += r.text;
-    score_sample(out.response, out.values);
+    // Whitespace-split tokens: the completion keeps the prompt's last token apart from the first
+    // generated one (its separator is part of the text that follows the prompt).
+    const bool separate =
+        !r.text.empty() && !out.prompt.empty() && r.text.front() != ' ' && out.prompt.back() != ' ';
+    out.response = (separate ? " " : "") + r.text;
+    score_sample(out.piece(), out.values);
     add_completion_values(r, out.values);
     return out;
   }
@@ -156,7 +154,7 @@ class MmmGenSuite : public Suite {
     for (const auto& [name, higher] : completion_value_names()) add_mean(samples, name, out);
     for (const std::string& name : scalar_statistic_names()) add_mean(samples, name, out);
     std::vector<st::PieceFeatures> generated;
-    for (const SampleResult& s : samples) generated.push_back(features_of(s.response));
+    for (const SampleResult& s : samples) generated.push_back(features_of(s.piece()));
     for (MetricValue& m : compare_features(generated, reference_)) out.push_back(std::move(m));
     return out;
   }

@@ -132,9 +132,9 @@ class PvdtGenSuite : public Suite {
     SampleResult out;
     out.doc_id = doc.id;
     out.prompt = doc.data.at("prompt").get<std::string>();
-    out.response = out.prompt + r.text;
+    out.response = r.text;
     auto& v = out.values;
-    const notes::PvdtValidity validity = notes::pvdt_validity(out.response);
+    const notes::PvdtValidity validity = notes::pvdt_validity(out.piece());
     v["valid"] = validity.valid;
     v["nonempty"] = validity.nonempty;
     v["well_formed"] = validity.well_formed;
@@ -157,7 +157,7 @@ class PvdtGenSuite : public Suite {
     for (const std::string& name : scalar_statistic_names()) add_mean(samples, name, out);
     std::vector<st::PieceFeatures> generated;
     for (const SampleResult& s : samples)
-      generated.push_back(st::piece_features(notes_of(s.response)));
+      generated.push_back(st::piece_features(notes_of(s.piece())));
     for (MetricValue& m : compare_features(generated, reference_)) out.push_back(std::move(m));
     return out;
   }

@@ -21,13 +21,18 @@ struct Doc {
 struct SampleResult {
   std::string doc_id;
   std::string subset;
-  std::string prompt;         // the exact rendered text (first option's full text for ppl modes)
-  std::string target;         // gold answer text
-  std::string response = {};  // generated text (generation suites); "" otherwise
+  std::string prompt;  // the exact rendered text (first option's full text for ppl modes)
+  std::string target;  // gold answer text
+  // The completion alone (generation suites), as lm-eval's resps hold it: the text that follows
+  // the prompt, separator included; "" for scoring suites.
+  std::string response = {};
   std::vector<double> option_scores;  // per option, as the protocol ranks them (higher better)
   int prediction = -1;
   int gold = -1;
   std::map<std::string, double> values;  // per-sample metric values, e.g. {"acc": 1}
+
+  // The whole generated piece, prompt then completion: what validity and statistics measure.
+  std::string piece() const { return prompt + response; }
 };
 
 struct MetricValue {

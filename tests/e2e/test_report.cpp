@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/sqlite_db.hpp"
 #include "tests/e2e/run_tunebench.hpp"
 #include "tests/unit/test_paths.hpp"
 
@@ -104,6 +105,39 @@ TEST_CASE("report: leaderboard, curves, subsets, generation and runs from one st
   if (html.find("abcm2ps is not installed") == std::string::npos) {
     CHECK(html.find("<div class=\"score\"><svg") != std::string::npos);
   }
+  // A piece shows its prompt and its completion apart, and the prompt once: the stored response
+  // is the completion alone (it used to repeat the prompt, so every tune began "X:1\nX:1").
+  CHECK(html.find("<span class=\"prompt\" title=\"prompt\">X:1\n</span><span "
+                  "class=\"completion\"") != std::string::npos);
+  CHECK(html.find("X:1\nX:1") == std::string::npos);
+  for (const auto& entry : fs::directory_iterator(dir / "report_files")) {
+    if (entry.path().extension() != ".abc") continue;
+    const std::string abc = read_text(entry.path());
+    CAPTURE(entry.path());
+    CHECK(abc.starts_with("X:1\n"));
+    CHECK_FALSE(abc.starts_with("X:1\nX:1"));
+  }
+  {
+    tb::sqlite::Database store = tb::sqlite::Database::open_read_only(db);
+    auto rows = store.prepare(
+        "SELECT s.prompt, s.response FROM samples s JOIN runs r ON r.id = s.run_id "
+        "WHERE r.suite = 'abc-gen-quick'");
+    int generated = 0;
+    while (rows.step()) {
+      ++generated;
+      CHECK_FALSE(rows.text(1).starts_with(rows.text(0)));
+    }
+    CHECK(generated == 4);
+  }
+  // The hardest questions: the question asked (its last block), not the few-shot examples and
+  // header in front of it, with the gold answer and the prediction.
+  CHECK(html.find("<th>gold</th><th>predicted</th>") != std::string::npos);
+  const size_t hardest = html.find("<table class=\"hardest\">");
+  REQUIRE(hardest != std::string::npos);
+  const std::string first_question = html.substr(
+      html.find("<pre>", hardest), html.find("</pre>", hardest) - html.find("<pre>", hardest));
+  CHECK(first_question.find("The following are multiple choice questions") == std::string::npos);
+  CHECK(first_question.find("\n\n") == std::string::npos);
   CHECK(html.find("<script") == std::string::npos);               // readable without JavaScript
   CHECK(html.find("http://") == html.find("http://www.w3.org"));  // no network resources
   CHECK(html.find("https://") == std::string::npos);

@@ -1,6 +1,8 @@
 // Schema creation, forward migrations, and the files Store::open must refuse.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include <fstream>
 #include <string>
 #include <vector>
@@ -44,8 +46,8 @@ TEST_CASE("a new store is created at the current schema version with WAL and for
   const auto path = dir / "new.db";
   auto store = tb::Store::open(path);
   CHECK(std::filesystem::exists(path));
-  CHECK(tb::current_schema_version() == 3);
-  CHECK(store.schema_version() == 3);
+  CHECK(tb::current_schema_version() == 4);
+  CHECK(store.schema_version() == 4);
   CHECK(store.journal_mode() == "wal");
   CHECK(store.database().query_text("PRAGMA foreign_keys") == "1");
   CHECK(store.database().query_text("PRAGMA synchronous") == "1");  // NORMAL
@@ -62,12 +64,12 @@ TEST_CASE("an empty (v0) file is migrated; an already-current file is opened unc
   int64_t run_id = 0;
   {
     auto store = tb::Store::open(path);
-    CHECK(store.schema_version() == 3);
+    CHECK(store.schema_version() == 4);
     run_id = store.begin_run(tb::test::sample_run_info());
   }
   // Re-applying v1 would fail ("table runs already exists") and would lose the run.
   auto store = tb::Store::open(path);
-  CHECK(store.schema_version() == 3);
+  CHECK(store.schema_version() == 4);
   REQUIRE(store.list_runs().size() == 1);
   CHECK(store.list_runs()[0].id == run_id);
   CHECK(store.database().query_text("SELECT count(*) FROM schema_version") == "1");
@@ -103,6 +105,36 @@ TEST_CASE("migration steps apply in order, each in its own transaction") {
         std::string::npos);
 }
 
+TEST_CASE("v4: a v3 generation sample keeps its completion alone; scoring samples are untouched") {
+  TempDir dir;
+  const auto path = dir / "v3.db";
+  {
+    auto db = tb::sqlite::Database::open(path);
+    const std::vector<tb::Migration> up_to_v3(tb::store_migrations().begin(),
+                                              tb::store_migrations().begin() + 3);
+    REQUIRE(tb::migrate(db, up_to_v3) == 3);
+    db.exec(
+        "INSERT INTO runs (id, run_key, model_path, model_hash, config_json, tokenizer, "
+        "tunebench_git_sha, device, dtype, batch_tokens, seed, suite, suite_version, options_json, "
+        "started_at, status) VALUES (1, 'k', 'm', 'h', '{}', 't', 's', 'cpu', 'f32', 1, 0, "
+        "'abc-gen', '1', '{}', '2026-01-01', 'finished')");
+    db.exec(
+        "INSERT INTO samples (run_id, doc_id, subset, doc_hash, prompt_hash, target_hash, prompt, "
+        "target, option_scores, prediction, gold, values_json, response) VALUES "
+        "(1, 'gen', '', '', '', '', 'X:1\n', '', '[]', -1, -1, '{}', 'X:1\nT:a\nK:C\nCDE|'),"
+        "(1, 'mc', '', '', '', '', 'Q?', ' A', '[-1,-2]', 0, 0, '{}', ''),"
+        "(1, 'odd', '', '', '', '', 'X:2\n', '', '[]', -1, -1, '{}', 'T:b')");
+  }
+  auto store = tb::Store::open(path);
+  CHECK(store.schema_version() == 4);
+  auto rows = store.database().prepare("SELECT doc_id, response FROM samples ORDER BY doc_id");
+  std::map<std::string, std::string> response;
+  while (rows.step()) response[rows.text(0)] = rows.text(1);
+  CHECK(response["gen"] == "T:a\nK:C\nCDE|");
+  CHECK(response["mc"] == "");
+  CHECK(response["odd"] == "T:b");  // did not start with its prompt: already a completion
+}
+
 TEST_CASE("a store from a newer tunebench is refused with the file name") {
   TempDir dir;
   const auto path = dir / "future.db";
@@ -110,7 +142,7 @@ TEST_CASE("a store from a newer tunebench is refused with the file name") {
   const auto message = error_of([&] { tb::Store::open(path); });
   CHECK(message == path.string() +
                        ": schema_version: version 99 was written by a newer tunebench (this one "
-                       "reads up to version 3)");
+                       "reads up to version 4)");
 }
 
 TEST_CASE("a file that is not SQLite is refused with the file name") {
@@ -181,7 +213,7 @@ TEST_CASE("a version-1 store gains samples.response ('' for its old samples) whe
         "'b', 'c', 'p', 't', '[]', -1, -1, '{}');");
   }
   auto store = tb::Store::open(path);
-  CHECK(store.schema_version() == 3);
+  CHECK(store.schema_version() == 4);
   const auto rows = store.samples(1);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].result.prompt == "p");

@@ -111,7 +111,9 @@ TEST_CASE("abc-gen: per-sample validity and repetition values, means with standa
       doc, std::vector<LmResponse>{response("T:Test\nM:4/4\nL:1/8\nK:C\nCDEF GABc|cBAG FEDC|]",
                                             "stop", {5, 6, 5, 6, 5, 6})});
   CHECK(good.prompt == "X:1\n");
-  CHECK(good.response == "X:1\nT:Test\nM:4/4\nL:1/8\nK:C\nCDEF GABc|cBAG FEDC|]");
+  // The stored response is the completion alone; validity measures prompt + completion.
+  CHECK(good.response == "T:Test\nM:4/4\nL:1/8\nK:C\nCDEF GABc|cBAG FEDC|]");
+  CHECK(good.piece() == "X:1\nT:Test\nM:4/4\nL:1/8\nK:C\nCDEF GABc|cBAG FEDC|]");
   const auto& v = good.values;
   CHECK(v.at("tier1") == 1);
   CHECK(v.at("tier2") == 1);

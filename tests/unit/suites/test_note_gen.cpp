@@ -153,7 +153,10 @@ TEST_CASE("mmm-gen: prompts, requests and per-sample values on hand-made generat
   CHECK_FALSE(reqs[0].sampling.token_healing);
   const LmResponse good = response(kGood.substr(std::string("PIECE_START ").size()));
   const SampleResult a = suite->score(suite->docs()[0], std::span(&good, 1));
-  CHECK(a.response == kGood);
+  // The completion keeps its separator from the prompt's last token; the piece is the whole.
+  CHECK(a.response.starts_with(' '));
+  CHECK(a.response.substr(1) == kGood.substr(std::string("PIECE_START ").size()));
+  CHECK(a.piece() == kGood);
   CHECK(a.values.at("valid") == 1);
   CHECK(a.values.at("decode_clean") == 1);
   CHECK(a.values.at("note_count") == 3);
@@ -203,7 +206,8 @@ TEST_CASE("pvdt-gen: per-sample values, bend rate and statistics of the well-for
   CHECK(suite->requests(suite->docs()[0])[0].context == "p60:v90:d480:t0 ");
   const LmResponse r = response("p64:v80:d480:t480:b100 p67:v80:d480:t480 junk");
   const SampleResult s = suite->score(suite->docs()[0], std::span(&r, 1));
-  CHECK(s.response == "p60:v90:d480:t0 p64:v80:d480:t480:b100 p67:v80:d480:t480 junk");
+  CHECK(s.response == "p64:v80:d480:t480:b100 p67:v80:d480:t480 junk");
+  CHECK(s.piece() == "p60:v90:d480:t0 p64:v80:d480:t480:b100 p67:v80:d480:t480 junk");
   CHECK(s.values.at("valid") == 0);
   CHECK(s.values.at("well_formed") == 0);
   CHECK(s.values.at("pitch_in_range") == 1);
