@@ -241,14 +241,15 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, const DocLimit& limit, const S
       profile.phase = "score";
       profile.batch = args.model.lm.max_batch_tokens;
       profile.tokens_per_s = static_cast<double>(outcome.sharing.computed_tokens) / outcome.seconds;
-      set_flop_figures(
-          profile, lm.model().config(), loaded.backend->name(), args.model.threads,
-          {static_cast<double>(outcome.sharing.computed_tokens), 0.0, outcome.seconds});
-      profile.raw = {{"requested_tokens", outcome.sharing.requested_tokens},
-                     {"computed_tokens", outcome.sharing.computed_tokens},
-                     {"forward_calls", outcome.sharing.forward_calls},
-                     {"requests", outcome.sharing.requests},
-                     {"seconds", outcome.seconds}};
+      set_flop_figures(profile, lm.model().config(), loaded.backend->name(), args.model.threads,
+                       {static_cast<double>(outcome.sharing.computed_tokens), 0.0, outcome.seconds,
+                        lm.model().weight_dtype(), static_cast<double>(lm.model().weight_bytes())});
+      // Beside what set_flop_figures recorded (its peak and conventions), not instead of it.
+      profile.raw.update(nlohmann::json{{"requested_tokens", outcome.sharing.requested_tokens},
+                                        {"computed_tokens", outcome.sharing.computed_tokens},
+                                        {"forward_calls", outcome.sharing.forward_calls},
+                                        {"requests", outcome.sharing.requests},
+                                        {"seconds", outcome.seconds}});
       store.add_profile(run_id, profile);
     }
     outcome.generation = difference(lm.generation_stats(), generation_before);
@@ -260,12 +261,13 @@ SuiteOutcome evaluate_suite(const EvalArgs& args, const DocLimit& limit, const S
       profile.tokens_per_s = static_cast<double>(gen.generated_tokens) / gen.seconds;
       set_flop_figures(profile, lm.model().config(), loaded.backend->name(), args.model.threads,
                        {static_cast<double>(gen.generated_tokens + gen.prompt_tokens),
-                        static_cast<double>(gen.forward_calls), gen.seconds});
-      profile.raw = {{"generated_tokens", gen.generated_tokens},
-                     {"prompt_tokens", gen.prompt_tokens},
-                     {"forward_calls", gen.forward_calls},
-                     {"requests", gen.requests},
-                     {"seconds", gen.seconds}};
+                        static_cast<double>(gen.forward_calls), gen.seconds,
+                        lm.model().weight_dtype(), static_cast<double>(lm.model().weight_bytes())});
+      profile.raw.update(nlohmann::json{{"generated_tokens", gen.generated_tokens},
+                                        {"prompt_tokens", gen.prompt_tokens},
+                                        {"forward_calls", gen.forward_calls},
+                                        {"requests", gen.requests},
+                                        {"seconds", gen.seconds}});
       store.add_profile(run_id, profile);
     }
     store.finish_run(run_id, outcome.metrics);
