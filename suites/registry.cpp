@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "harness/core/error.hpp"
 #include "suites/abc_gen_suite.hpp"
@@ -18,18 +21,100 @@ namespace {
 namespace fs = std::filesystem;
 
 using Factory = std::unique_ptr<Suite> (*)(const suites::SuiteSpec&);
+using Keys = std::span<const char* const>;
 
 struct Kind {
   const char* name;
   Factory make;
+  Keys keys;  // the spec keys this kind reads, beside kCommonKeys
 };
+
+// Every spec key a kind reads: anything else is a typo that would silently fall back to a
+// default while still changing the run key, so it is refused.
+constexpr const char* kCommonKeys[] = {"name", "kind", "version", "data", "description"};
+constexpr const char* kChoiceKeys[] = {"template", "shots", "permutations", "split"};
+constexpr const char* kMmluKeys[] = {"template", "shots", "split"};
+constexpr const char* kAbcGenKeys[] = {"n",
+                                       "prompt",
+                                       "temperature",
+                                       "top_k",
+                                       "top_p",
+                                       "repetition_penalty",
+                                       "max_new_tokens",
+                                       "seed",
+                                       "stop",
+                                       "token_healing",
+                                       "layout",
+                                       "reference",
+                                       "heldout"};
+constexpr const char* kMmmGenKeys[] = {"n",
+                                       "prompt",
+                                       "prompt_bars",
+                                       "seed",
+                                       "reference",
+                                       "heldout",
+                                       "temperature",
+                                       "top_k",
+                                       "top_p",
+                                       "stop",
+                                       "repetition_penalty",
+                                       "max_new_tokens",
+                                       "token_healing"};
+constexpr const char* kPvdtGenKeys[] = {"n",
+                                        "prompt",
+                                        "prompt_notes",
+                                        "seed",
+                                        "prefix",
+                                        "reference",
+                                        "heldout",
+                                        "temperature",
+                                        "top_k",
+                                        "top_p",
+                                        "stop",
+                                        "repetition_penalty",
+                                        "max_new_tokens",
+                                        "token_healing"};
 
 // The one list of suite kinds.
 constexpr Kind kKinds[] = {
-    {"mtb", suites::make_mtb_suite},         {"mmlu", suites::make_mmlu_suite},
-    {"abc-ppl", suites::make_abc_ppl_suite}, {"abc-gen", suites::make_abc_gen_suite},
-    {"mmm-gen", suites::make_mmm_gen_suite}, {"pvdt-gen", suites::make_pvdt_gen_suite},
+    {"mtb", suites::make_mtb_suite, kChoiceKeys},
+    {"mmlu", suites::make_mmlu_suite, kMmluKeys},
+    {"abc-ppl", suites::make_abc_ppl_suite, {}},
+    {"abc-gen", suites::make_abc_gen_suite, kAbcGenKeys},
+    {"mmm-gen", suites::make_mmm_gen_suite, kMmmGenKeys},
+    {"pvdt-gen", suites::make_pvdt_gen_suite, kPvdtGenKeys},
 };
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+void refuse_unknown_keys(const suites::SuiteSpec& spec, const Kind& kind) {
+  std::vector<std::string_view> known(std::begin(kCommonKeys), std::end(kCommonKeys));
+  known.insert(known.end(), kind.keys.begin(), kind.keys.end());
+  for (const auto& [key, value] : spec.raw.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    const auto nearest = std::min_element(known.begin(), known.end(), [&](auto a, auto b) {
+      return edit_distance(key, a) < edit_distance(key, b);
+    });
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    throw bad_input(spec.source, key,
+                    "unknown key for a " + std::string(kind.name) + " suite (did you mean \"" +
+                        std::string(*nearest) + "\"? known: " + list + ")");
+  }
+}
 
 }  // namespace
 
@@ -65,7 +150,9 @@ std::vector<std::string> builtin_suite_names() {
 
 std::unique_ptr<Suite> make_suite(const suites::SuiteSpec& spec) {
   for (const Kind& k : kKinds) {
-    if (spec.kind == k.name) return k.make(spec);
+    if (spec.kind != k.name) continue;
+    refuse_unknown_keys(spec, k);
+    return k.make(spec);
   }
   std::string known;
   for (const Kind& k : kKinds) known += std::string(known.empty() ? "" : ", ") + k.name;

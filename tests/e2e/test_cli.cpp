@@ -263,3 +263,19 @@ TEST_CASE("a context window whose KV cache alone exceeds the memory there is: ex
             .exit_code == 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("eval with a misspelt suite spec key: exit 2 naming the key and the nearest one") {
+  const fs::path spec = fs::temp_directory_path() / "tunebench_typo_spec.json";
+  write_file(spec, R"({"name": "typo", "kind": "mtb", "version": "1", "data": "data/suites/mtb",
+                       "shot": 5})");
+  const fs::path db = fs::temp_directory_path() / "tunebench_typo_spec.sqlite";
+  fs::remove(db);
+  const test::Outcome r = test::run_tunebench(
+      "eval --model " + (test::source_dir() / "data/models/tiny-abc-llama").string() + " --suite " +
+      spec.string() + " --db " + db.string());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("tunebench_typo_spec.json: shot: unknown key for a mtb suite (did you mean "
+                   "\"shots\"?") != std::string::npos);
+  fs::remove(spec);
+  fs::remove(db);
+}

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "harness/core/error.hpp"
 #include "suites/registry.hpp"
 #include "tests/unit/suites/test_helpers.hpp"
 
@@ -34,11 +35,33 @@ TEST_CASE("registry: unknown names and bad specs are BadInput naming the file an
   CHECK(json.find("broken.json: malformed JSON") != std::string::npos);
 }
 
-TEST_CASE("registry: the data override replaces the spec's data") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
+TEST_CASE("registry: a misspelt spec key is refused, naming it and the nearest valid key") {
+  const auto typo = tb::test::write_temp(
+      "typo.json", R"({"name": "g", "kind": "abc-gen", "version": "v", "data": "unused",
+                       "temprature": 0.5})");
+  const std::string message = tb::test::bad_input_message([&] { tb::load_suite(typo.string()); });
+  CHECK(message.find("typo.json: temprature: unknown key for a abc-gen suite (did you mean "
+                     "\"temperature\"?") != std::string::npos);
+  // A key of another kind is as unknown: mmlu has no option-shuffle rounds.
+  const auto other = tb::test::write_temp(
+      "other.json",
+      R"({"name": "m", "kind": "mmlu", "version": "v", "data": "d", "permutations": 2})");
+  CHECK(tb::test::bad_input_message([&] {
+          tb::load_suite(other.string());
+        }).find("other.json: permutations: unknown key for a mmlu suite") != std::string::npos);
+  // Every built-in spec uses known keys only (some need ../shared's data to load at all).
+  for (const std::string& name : tb::builtin_suite_names()) {
+    CAPTURE(name);
+    try {
+      tb::load_suite(name);
+    } catch (const tb::Error& e) {
+      CHECK(std::string(e.what()).find("unknown key") == std::string::npos);
+    }
   }
+}
+
+TEST_CASE("registry: the data override replaces the spec's data" *
+          doctest::skip(!tb::test::have_shared())) {
   const auto mmlu = tb::load_suite("mmlu-0shot", (tb::test::shared_data() / "mmlu").string());
   CHECK(mmlu->docs().size() == 14042);
   CHECK(mmlu->options().at("num_subjects") == 57);
