@@ -83,11 +83,9 @@ TEST_CASE("shared-prefix scoring equals independent scoring on every bundled que
   CHECK(s.computed_tokens * 3 < i.computed_tokens);
 }
 
-TEST_CASE("shared-prefix scoring equals independent scoring on 3 real MMLU subjects") {
-  if (!fs::exists(bundled_model() / "config.json") || !test::have_shared()) {
-    MESSAGE("skipped: needs the bundled tiny-abc-llama and ../shared");
-    return;
-  }
+TEST_CASE("shared-prefix scoring equals independent scoring on 3 real MMLU subjects" *
+          doctest::skip(!test::have_shared())) {
+  REQUIRE(fs::exists(bundled_model() / "config.json"));
   tb::LoadedModel shared = load(true);
   tb::LoadedModel independent = load(false);
   for (const std::string name : {"mmlu", "mmlu-opencompass"}) {

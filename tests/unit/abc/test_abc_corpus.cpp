@@ -45,11 +45,8 @@ std::vector<std::vector<std::string>> read_tsv(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("abc: tier-1 and tier-3 verdicts agree with abc2midi on >= 98% of the corpus") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("abc: tier-1 and tier-3 verdicts agree with abc2midi on >= 98% of the corpus" *
+          doctest::skip(!tb::test::have_shared())) {
   const fs::path root = tb::test::shared_data() / "abc";
   const auto golden = read_tsv(tb::test::source_dir() / "data/golden/abc/abc2midi_verdicts.tsv");
   REQUIRE(golden.size() > 4000);

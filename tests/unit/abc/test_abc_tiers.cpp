@@ -54,11 +54,8 @@ TEST_CASE("abc tiers: ABC 2.1 header rules") {
   CHECK(v.tier[3]);
 }
 
-TEST_CASE("abc tiers: Nottingham tunes without L: pass tier 2 when otherwise complete") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("abc tiers: Nottingham tunes without L: pass tier 2 when otherwise complete" *
+          doctest::skip(!tb::test::have_shared())) {
   std::vector<abc::Tune> tunes;
   for (const auto& e : fs::directory_iterator(tb::test::shared_data() / "abc/nottingham")) {
     if (e.path().extension() != ".abc") continue;

@@ -50,11 +50,8 @@ NoteSequence read_golden(const fs::path& path) {
 
 }  // namespace
 
-TEST_CASE("the MIDI reader returns exactly the notes mido reads from real files") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("the MIDI reader returns exactly the notes mido reads from real files" *
+          doctest::skip(!tb::test::have_shared())) {
   const fs::path golden_root = tb::test::source_dir() / "data/golden/notes";
   const fs::path midi_root = tb::test::shared_data() / "midi";
   int files = 0;

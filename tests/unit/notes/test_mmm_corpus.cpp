@@ -61,12 +61,11 @@ std::map<std::string, std::vector<std::string>> compare_corpus(const fs::path& c
 
 }  // namespace
 
-TEST_CASE("C++ and Python MMM encoders agree on every JS Fake Chorale and openmsx file") {
+TEST_CASE("C++ and Python MMM encoders agree on every JS Fake Chorale and openmsx file" *
+          doctest::skip(!tb::test::have_shared())) {
   const fs::path midi = tb::test::shared_data() / "midi";
-  if (!fs::is_directory(midi / "js-fakes/midi") || !fs::is_directory(midi / "debian-openmsx")) {
-    MESSAGE("skipped: ../shared/data/midi is absent");
-    return;
-  }
+  REQUIRE(fs::is_directory(midi / "js-fakes/midi"));
+  REQUIRE(fs::is_directory(midi / "debian-openmsx"));
   compare_corpus(midi / "debian-openmsx", "notes_mmm_openmsx.txt", 31);
   const auto python = compare_corpus(midi / "js-fakes/midi", "notes_mmm_jsfakes.txt", 500);
 

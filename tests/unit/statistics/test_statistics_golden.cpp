@@ -30,11 +30,8 @@ void check_close(const nlohmann::json& expected, double actual, double tol,
 
 }  // namespace
 
-TEST_CASE("statistics golden: JS Fake Chorales against the numpy reference") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("statistics golden: JS Fake Chorales against the numpy reference" *
+          doctest::skip(!tb::test::have_shared())) {
   std::ifstream in(tb::test::source_dir() / "data/golden/statistics/jsfakes.json");
   REQUIRE(in.good());
   const nlohmann::json golden = nlohmann::json::parse(in);

@@ -42,11 +42,8 @@ double tolerance(const std::string& feature) {
 
 }  // namespace
 
-TEST_CASE("statistics reference: MusPy metrics and mgeval bar features per piece") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("statistics reference: MusPy metrics and mgeval bar features per piece" *
+          doctest::skip(!tb::test::have_shared())) {
   const nlohmann::json g = golden();
   size_t pieces = 0, values = 0, mismatches = 0;
   for (const auto& [file, expected] : g["features"].items()) {
@@ -75,11 +72,8 @@ TEST_CASE("statistics reference: MusPy metrics and mgeval bar features per piece
   CHECK(mismatches == 0);
 }
 
-TEST_CASE("statistics reference: MusPy metrics and mgeval bar features of Nottingham tunes") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("statistics reference: MusPy metrics and mgeval bar features of Nottingham tunes" *
+          doctest::skip(!tb::test::have_shared())) {
   const nlohmann::json g = golden();
   std::ifstream in(tb::test::shared_data() / g["abc_file"].get<std::string>(), std::ios::binary);
   REQUIRE(in.good());
@@ -115,11 +109,8 @@ TEST_CASE("statistics reference: MusPy metrics and mgeval bar features of Nottin
   CHECK(mismatches == 0);
 }
 
-TEST_CASE("statistics reference: KL and overlap area as mgeval's utils.py (scipy)") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("statistics reference: KL and overlap area as mgeval's utils.py (scipy)" *
+          doctest::skip(!tb::test::have_shared())) {
   const nlohmann::json g = golden();
   auto load = [&](const nlohmann::json& files) {
     std::vector<st::PieceFeatures> out;

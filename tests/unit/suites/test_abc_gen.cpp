@@ -181,11 +181,8 @@ TEST_CASE("abc-gen: per-sample validity and repetition values, means with standa
   CHECK(find("tier1").higher_is_better);
 }
 
-TEST_CASE("abc-gen: header and bars prompts from the real held-out list") {
-  if (!test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("abc-gen: header and bars prompts from the real held-out list" *
+          doctest::skip(!test::have_shared())) {
   const auto tunes = suites::load_heldout_tunes(
       test::shared_data() / "abc", test::source_dir() / "data/models/tiny-abc-llama/heldout.tsv");
   CHECK(tunes.size() == 211);

@@ -49,11 +49,8 @@ TEST_CASE("csv: stray quotes are kept as Python's csv.reader keeps them") {
   CHECK(records[1].fields == std::vector<std::string>{"x\"y\"", "z"});
 }
 
-TEST_CASE("csv: the real MMLU release parses with the published row counts") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("csv: the real MMLU release parses with the published row counts" *
+          doctest::skip(!tb::test::have_shared())) {
   const auto items = tb::suites::load_mmlu_items(tb::test::shared_data() / "mmlu");
   std::map<std::string, int> per_split;
   std::map<std::string, int> subjects;

@@ -34,11 +34,8 @@ std::vector<MmluItem> real_dev(const std::string& subject) {
 
 }  // namespace
 
-TEST_CASE("mmlu: zero-shot prompts of three real questions, both templates, by hand") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("mmlu: zero-shot prompts of three real questions, both templates, by hand" *
+          doctest::skip(!tb::test::have_shared())) {
   const MmluItem& algebra = real_items().at("abstract_algebra/test/0");
   CHECK(mmlu_lmeval_context(algebra, {}) ==
         "The following are multiple choice questions (with answers) about abstract algebra.\n\n"
@@ -69,11 +66,8 @@ TEST_CASE("mmlu: zero-shot prompts of three real questions, both templates, by h
         "D. Invalid. Counterexample when H is true and G is false\nAnswer:");
 }
 
-TEST_CASE("mmlu: five-shot world_religions prompts from the real dev file, by hand") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("mmlu: five-shot world_religions prompts from the real dev file, by hand" *
+          doctest::skip(!tb::test::have_shared())) {
   const MmluItem& murtis = real_items().at("world_religions/test/0");
   const std::vector<MmluItem> dev = real_dev("world_religions");
   CHECK(mmlu_lmeval_context(murtis, dev) ==

@@ -29,11 +29,8 @@ std::vector<MtbItem> sample_dev() {
 
 }  // namespace
 
-TEST_CASE("mtb: zero-shot texts of the real Hugging Face dev rows, written out by hand") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("mtb: zero-shot texts of the real Hugging Face dev rows, written out by hand" *
+          doctest::skip(!tb::test::have_shared())) {
   const auto items =
       load_mtb_items(tb::test::shared_data() / "musictheorybench/hf_viewer_dev_examples.json");
   REQUIRE(items.size() == 2);
@@ -57,11 +54,8 @@ TEST_CASE("mtb: zero-shot texts of the real Hugging Face dev rows, written out b
             "Answer: D");
 }
 
-TEST_CASE("mtb: five-shot text with the sample dev items, written out by hand") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data is absent");
-    return;
-  }
+TEST_CASE("mtb: five-shot text with the sample dev items, written out by hand" *
+          doctest::skip(!tb::test::have_shared())) {
   const auto items =
       load_mtb_items(tb::test::shared_data() / "musictheorybench/hf_viewer_dev_examples.json");
   const std::vector<MtbItem> dev = sample_dev();

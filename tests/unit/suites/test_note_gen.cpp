@@ -218,11 +218,8 @@ TEST_CASE("pvdt-gen: per-sample values, bend rate and statistics of the well-for
   CHECK(s.values.at("pitch_range") == 7);  // the statistic: 60..67
 }
 
-TEST_CASE("mmm-gen: held-out prompts and the reference set from the JS Fake Chorales") {
-  if (!test::have_shared()) {
-    MESSAGE("SKIP: ../shared/data absent");
-    return;
-  }
+TEST_CASE("mmm-gen: held-out prompts and the reference set from the JS Fake Chorales" *
+          doctest::skip(!test::have_shared())) {
   const std::string where = R"(, "data": ")" + (test::shared_data() / "midi").string() +
                             R"(", "heldout": "data/models/tiny-mmm-gpt2/heldout.tsv")";
   const auto bars = suite_from("mmm-gen", where + R"(, "prompt": "first_bars")");

@@ -58,11 +58,7 @@ void round_trip(const tb::Tokenizer& tok, const std::string& label) {
 
 }  // namespace
 
-TEST_CASE("golden: LLaMA tokenizer.model (sentencepiece)") {
-  if (!have_shared()) {
-    MESSAGE("skipped: ../shared/data absent");
-    return;
-  }
+TEST_CASE("golden: LLaMA tokenizer.model (sentencepiece)" * doctest::skip(!have_shared())) {
   const auto tok = tb::load_sentencepiece(tokenizers_dir() / "llama2-spm" / "tokenizer.model");
   CHECK(tok->kind() == "sentencepiece");
   CHECK(tok->vocab_size() == 32000);
@@ -72,12 +68,11 @@ TEST_CASE("golden: LLaMA tokenizer.model (sentencepiece)") {
   CHECK(tok->encode("<s>Hello</s>") == std::vector<int32_t>{1, 15043, 2});
 }
 
-TEST_CASE("golden: LLaMA tokenizer.json (SentencePiece-style BPE)") {
+TEST_CASE("golden: LLaMA tokenizer.json (SentencePiece-style BPE)" *
+          doctest::skip(!have_shared())) {
+  // Made from ../shared by the make_tokenizer_json fixture.
   const auto file = generated_json("llama2-spm");
-  if (!std::filesystem::exists(file)) {
-    MESSAGE("skipped: " << file << " absent");
-    return;
-  }
+  REQUIRE(std::filesystem::exists(file));
   const auto tok = tb::load_tokenizer_json(file);
   CHECK(tok->kind() == "hf-bpe-spm");
   CHECK(tok->vocab_size() == 32000);
@@ -92,11 +87,7 @@ TEST_CASE("golden: LLaMA tokenizer.json (SentencePiece-style BPE)") {
   CHECK(tok->decode(std::vector<int32_t>{29871, 243, 162, 169, 156}) == "\xF0\x9F\xA6\x99");
 }
 
-TEST_CASE("golden: GPT-2 vocab.json + merges.txt") {
-  if (!have_shared()) {
-    MESSAGE("skipped: ../shared/data absent");
-    return;
-  }
+TEST_CASE("golden: GPT-2 vocab.json + merges.txt" * doctest::skip(!have_shared())) {
   const auto dir = tokenizers_dir() / "gpt2-bpe";
   const auto tok = tb::load_gpt2_vocab_merges(dir / "encoder.json", dir / "vocab.bpe");
   CHECK(tok->kind() == "gpt2-vocab-merges");
@@ -107,12 +98,10 @@ TEST_CASE("golden: GPT-2 vocab.json + merges.txt") {
   CHECK(tok->encode("Hello<|endoftext|> world") == std::vector<int32_t>{15496, 50256, 995});
 }
 
-TEST_CASE("golden: GPT-2 tokenizer.json (byte-level BPE)") {
+TEST_CASE("golden: GPT-2 tokenizer.json (byte-level BPE)" * doctest::skip(!have_shared())) {
+  // Made from ../shared by the make_tokenizer_json fixture.
   const auto file = generated_json("gpt2");
-  if (!std::filesystem::exists(file)) {
-    MESSAGE("skipped: " << file << " absent");
-    return;
-  }
+  REQUIRE(std::filesystem::exists(file));
   const auto tok = tb::load_tokenizer_json(file);
   CHECK(tok->kind() == "hf-bpe-byte-level");
   CHECK(tok->vocab_size() == 50257);
@@ -124,11 +113,8 @@ TEST_CASE("golden: GPT-2 tokenizer.json (byte-level BPE)") {
   CHECK_THROWS_AS(tok->decode(std::vector<int32_t>{50257}), tb::Error);
 }
 
-TEST_CASE("round trip: decode(encode(x)) == x over every shared .abc file") {
-  if (!have_shared()) {
-    MESSAGE("skipped: ../shared/data absent");
-    return;
-  }
+TEST_CASE("round trip: decode(encode(x)) == x over every shared .abc file" *
+          doctest::skip(!have_shared())) {
   round_trip(*tb::load_sentencepiece(tokenizers_dir() / "llama2-spm" / "tokenizer.model"),
              "llama tokenizer.model");
   const auto dir = tokenizers_dir() / "gpt2-bpe";

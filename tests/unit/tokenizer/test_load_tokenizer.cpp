@@ -119,11 +119,8 @@ TEST_CASE("load_tokenizer: bad config files name the file and the field") {
   }
 }
 
-TEST_CASE("load_tokenizer: tokenizer.model and vocab.json + merges.txt directories") {
-  if (!tb::test::have_shared()) {
-    MESSAGE("skipped: ../shared/data absent");
-    return;
-  }
+TEST_CASE("load_tokenizer: tokenizer.model and vocab.json + merges.txt directories" *
+          doctest::skip(!tb::test::have_shared())) {
   namespace fs = std::filesystem;
   const auto src = tb::test::tokenizers_dir();
   ScratchDir spm;  // scratch copies, never in the repository
