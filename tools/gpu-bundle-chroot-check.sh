@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 dir=$(realpath -m "${1:-/var/tmp/tunebench-chroot-trixie}")
 mirror=${TB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-[[ -x gpu-bundle/bin/tunebench ]] || { echo "no gpu-bundle: run tools/gpu-bundle.sh first" >&2; exit 2; }
+[[ -f gpu-bundle/bundle.tar.gz ]] || { echo "no gpu-bundle: run tools/gpu-bundle.sh first" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "run as root (debootstrap, chroot)" >&2; exit 2; }
 
 if [[ ! -x "$dir/bin/bash" ]]; then

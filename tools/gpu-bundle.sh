@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the GPU check's bundle here, on a CPU machine (nvcc compiles for sm_90 without a GPU),
-# so that a device machine, lent for minutes and without a network, builds nothing:
-#   gpu-bundle/bin/          tunebench, bench_gpu, eval_parity and every program of a test
+# so that a device machine, lent for minutes and without a network, builds nothing. The bundle
+# travels as gpu-bundle/bundle.tar.gz (gzip: every image has it; OpenBLAS's 36 MB of kernels
+# for every CPU would not fit uncompressed) beside a copy of its MANIFEST; tools/gpu-check.sh
+# unpacks it. Inside:
+#   bin/          tunebench, bench_gpu, eval_parity and every program of a test
 #                            labelled gpu, stripped
-#   gpu-bundle/lib/          every shared library they load (ldd) except glibc, libstdc++,
+#   lib/                     every shared library they load (ldd) except glibc, libstdc++,
 #                            libgcc_s, the CUDA driver and cuBLAS/cuBLASLt
-#   gpu-bundle/lib-fallback/ libstdc++ and libgcc_s, used by tools/gpu-check.sh only when the
+#   lib-fallback/            libstdc++ and libgcc_s, used by tools/gpu-check.sh only when the
 #                            device's own are too old for these programs
-#   gpu-bundle/MANIFEST      what was built, from which commit, with which flags
+#   MANIFEST                 what was built, from which commit, with which flags
 # The CUDA runtime is linked statically; cuBLAS comes from the device (tools/gpu-check.sh looks
 # in /usr/local/cuda/lib64, then in Python's nvidia/cublas/lib). The test data the programs read
 # (data/models, data/golden, suites/specs) is tracked and travels with the working tree.
@@ -18,7 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${TB_BUNDLE_BUILD:-build-gpu-bundle}
-out=$root/gpu-bundle
+dest=$root/gpu-bundle
+out=$root/$build/bundle  # the tree that goes into the archive
 limit_mib=56
 
 tools/install-deps.sh
@@ -46,9 +50,9 @@ for p in "${programs[@]}"; do
       echo "gpu-bundle: $p needs $name, which is not found here" >&2
       exit 1
     fi
-    dest=$out/lib
-    [[ "$name" =~ $cxx_runtime ]] && dest=$out/lib-fallback
-    [[ -e "$dest/$name" ]] || strip --strip-unneeded -o "$dest/$name" "$(realpath "$path")"
+    libdir=$out/lib
+    [[ "$name" =~ $cxx_runtime ]] && libdir=$out/lib-fallback
+    [[ -e "$libdir/$name" ]] || strip --strip-unneeded -o "$libdir/$name" "$(realpath "$path")"
   done < <(ldd "$file" | awk '$2 == "=>" { print $1, $2, $3, $4 }')
 done
 
@@ -64,11 +68,15 @@ cublas=$(ldd "$out/bin/bench_gpu" | awk '$1 ~ /^libcublas\.so/ { print $1 }')
   echo "gpu tests: ${gpu_tests[*]}"
 } >"$out/MANIFEST"
 
-bundle_bytes=$(du -sb "$out" | cut -f1)
+rm -rf "$dest" && mkdir -p "$dest"
+tar -C "$out" -czf "$dest/bundle.tar.gz" .
+cp "$out/MANIFEST" "$dest/MANIFEST"
+bundle_bytes=$(du -sb "$dest" | cut -f1)
 tracked_bytes=$(git ls-files -z | xargs -0 stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s }')
 total=$((bundle_bytes + tracked_bytes))
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-echo "gpu-bundle: $out: $(mib "$bundle_bytes") (${#programs[@]} programs, $(ls "$out/lib" | wc -l) libraries);" \
+echo "gpu-bundle: $dest: $(mib "$bundle_bytes") compressed, $(mib "$(du -sb "$out" | cut -f1)") unpacked" \
+  "(${#programs[@]} programs, $(ls "$out/lib" | wc -l) libraries);" \
   "tracked files $(mib "$tracked_bytes"); together $(mib "$total") (limit ${limit_mib} MiB)"
 if ((total >= limit_mib * 1048576)); then
   echo "gpu-bundle: over ${limit_mib} MiB: the device machine would not receive it all" >&2

@@ -59,6 +59,13 @@ step() {
 }
 
 # ---- 0. the machine ----------------------------------------------------------------------------
+# The bundle travels compressed (tools/gpu-bundle.sh): unpack it beside the logs' machine.
+if [[ -f "$bundle/bundle.tar.gz" ]]; then
+  unpacked=${TMPDIR:-/tmp}/tunebench-gpu-bundle
+  rm -rf "$unpacked" && mkdir -p "$unpacked"
+  tar -C "$unpacked" -xzf "$bundle/bundle.tar.gz" || { echo "gpu-check: cannot unpack $bundle/bundle.tar.gz" >&2; exit 2; }
+  bundle=$unpacked
+fi
 [[ -x "$bundle/bin/tunebench" ]] || {
   echo "gpu-check: no bundle at $bundle (run tools/gpu-bundle.sh and carry gpu-bundle)" >&2
   exit 2
@@ -74,8 +81,9 @@ else
 fi
 nvcc_bin=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 echo "nvcc: $([[ -n "$nvcc_bin" ]] && "$nvcc_bin" --version | tail -n 1 || echo 'not found')"
-echo "g++: $(g++ --version 2>/dev/null | head -n 1 || echo 'not found')"
-echo "cmake: $(cmake --version 2>/dev/null | head -n 1 || echo 'not found')"
+for tool in g++ cmake; do
+  if command -v "$tool" >/dev/null; then echo "$tool: $("$tool" --version | head -n 1)"; else echo "$tool: not found"; fi
+done
 python=$(command -v python3 || true)
 if [[ -n "$python" ]]; then
   echo "python3: $("$python" --version 2>&1); torch $(timeout 60 "$python" -c \
@@ -115,6 +123,8 @@ done
 ((loads)) && record PASS "every program's libraries are found"
 # The tests find the checkout and the binary here, not where the bundle was built.
 export TB_SOURCE_DIR=$root TB_BINARY_DIR=$bundle TB_TUNEBENCH_BIN=$bundle/bin/tunebench
+# tunebench finds its built-in suites and data/ here, not where it was built.
+export TUNEBENCH_ROOT=$root
 tb=$bundle/bin/tunebench
 
 # gpu_program NAME SECONDS [ARGS...]: one gpu test program, its doctest summary in the record.
