@@ -336,7 +336,14 @@ std::string question_of_prompt(const std::string& prompt) {
   if (last == std::string::npos) return "";
   const size_t blank = prompt.rfind("\n\n", last);
   const size_t start = blank == std::string::npos ? 0 : blank + 2;
-  return prompt.substr(start, last + 1 - start);
+  std::string question = prompt.substr(start, last + 1 - start);
+  // Perplexity-mode prompts are the first option's whole text ("...\nAnswer: A"): the question
+  // ends at "Answer:", and the option shown after it is not the model's.
+  const size_t answer = question.rfind("\nAnswer:");
+  if (answer != std::string::npos && question.find('\n', answer + 1) == std::string::npos) {
+    question.resize(answer + std::string_view("\nAnswer:").size());
+  }
+  return question;
 }
 
 }  // namespace tb

@@ -1,6 +1,8 @@
 // Metric tables (text, Markdown) and lm-eval style JSON, against hand-written expectations.
 #include <doctest/doctest.h>
 
+#include "reports/report_data.hpp"
+
 #include <limits>
 #include <vector>
 
@@ -135,4 +137,17 @@ TEST_CASE("lm-eval results JSON nests MMLU subjects under their category") {
                         {"mmlu_world_religions", {{"original", 3}, {"effective", 2}}}}));
   CHECK(json.at("config").at("limit") == 0.5);
   CHECK(json.at("groups").size() == 3);
+}
+
+TEST_CASE("hardest questions: the question asked, not the few-shot examples or option A's text") {
+  // lm-eval's MMLU 5-shot: header, examples, then the question ending "Answer:".
+  CHECK(tb::question_of_prompt("The following are multiple choice questions (with answers) about "
+                               "x.\n\nQ1?\nA. a\nB. b\nAnswer: B\n\nQ2?\nA. c\nB. d\nAnswer:") ==
+        "Q2?\nA. c\nB. d\nAnswer:");
+  // MusicTheoryBench in perplexity mode: the prompt is option A's whole text.
+  CHECK(tb::question_of_prompt("Read the following.\nWhich field?\nA. K:\nB. L:\nAnswer: A") ==
+        "Read the following.\nWhich field?\nA. K:\nB. L:\nAnswer:");
+  // A zero-shot prompt without blank lines is the question; trailing blank lines do not count.
+  CHECK(tb::question_of_prompt("Q?\nAnswer:\n\n") == "Q?\nAnswer:");
+  CHECK(tb::question_of_prompt("") == "");
 }
