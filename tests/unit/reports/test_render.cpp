@@ -1,13 +1,12 @@
 // Metric tables (text, Markdown) and lm-eval style JSON, against hand-written expectations.
 #include <doctest/doctest.h>
 
-#include "reports/report_data.hpp"
-
 #include <limits>
 #include <vector>
 
 #include "reports/render_json.hpp"
 #include "reports/render_table.hpp"
+#include "reports/report_data.hpp"
 
 namespace {
 
