@@ -137,6 +137,10 @@ Store Store::open_read_only(const std::filesystem::path& path) {
   auto db = sqlite::Database::open_read_only(path);
   db.set_busy_timeout_ms(5000);
   const int version = read_schema_version(db);  // the first read: not SQLite fails here
+  if (version == 0) {
+    throw bad_input(db.path(), "schema_version",
+                    "missing: not a tunebench store (an empty file or an empty SQLite database)");
+  }
   if (version != current_schema_version()) {
     throw bad_input(db.path(), "schema_version",
                     "the store is at version " + std::to_string(version) +
