@@ -3,7 +3,7 @@
 // without write permission; a read-only bind mount when the test runs as root and mount works)
 // and never change a byte of it (checksums before and after). compare on a zero-byte file and
 // merge given a notes file as a shard refuse them unchanged; a FIFO given as --db is refused at
-// once.
+// once. And a data file that is not UTF-8 (Latin-1 ABC) is scored, stored and exported.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -189,4 +189,24 @@ TEST_CASE("read-only store: a FIFO given as --db is refused at once") {
     CHECK(o.exit_code == 2);
     CHECK(o.err.find("not a regular file") != std::string::npos);
   }
+}
+
+// Issue 31: the abc-ppl Latin-1 data file was scored whole, then ended in exit 70 when its
+// document JSON was dumped strictly into the store.
+TEST_CASE("store: a Latin-1 abc-ppl data file is scored, stored and exported") {
+  test::TempDir tmp;
+  const fs::path abc = tmp / "latin1.abc";
+  std::ofstream(abc, std::ios::binary)
+      << "X:1\nT:Caf\xe9 au lait\nM:4/4\nL:1/8\nK:C\n"
+         "CDEF GABc|\n\nX:2\nT:Ol\xe9\nM:3/4\nL:1/8\nK:G\nGAB cde|\n";
+  const fs::path db = tmp / "latin1.sqlite";
+  const auto eval = test::run_tunebench(
+      "eval --model " + q(fs::path(TB_SOURCE_DIR) / "data/models/tiny-abc-llama") +
+      " --suite abc-ppl --data abc-ppl=" + q(abc) + " --threads 1 --db " + q(db));
+  CAPTURE(eval.err);
+  REQUIRE(eval.exit_code == 0);
+  const auto exported =
+      test::run_tunebench("export 1 --db " + q(db) + " --output_path " + q(tmp / "export"));
+  CAPTURE(exported.err);
+  CHECK(exported.exit_code == 0);
 }
