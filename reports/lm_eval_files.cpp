@@ -5,6 +5,8 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <functional>
+#include <ostream>
 
 #include "harness/core/error.hpp"
 
@@ -14,17 +16,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write_file(const fs::path& path, const std::string& text) {
+// Writes through `fill` to a temporary name, then renames it into place.
+void write_file(const fs::path& path, const std::function<void(std::ostream&)>& fill) {
   const fs::path temporary = path.string() + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
+    fill(out);
     out.close();
     if (!out) throw Error(ErrorKind::Io, temporary.string() + ": cannot write");
   }
   std::error_code ec;
   fs::rename(temporary, path, ec);
   if (ec) throw Error(ErrorKind::Io, path.string() + ": cannot write (" + ec.message() + ")");
+}
+
+// A generation: one request, the prompt, answered with the text.
+bool is_generation(const SampleResult& r) {
+  return !r.response.empty() || r.option_scores.empty();
 }
 
 nlohmann::json number(double v) {
@@ -42,7 +50,11 @@ std::string lm_eval_date_id(double unix_seconds) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 }
 
-nlohmann::json lm_eval_sample(const SampleRow& row, int64_t position) {
+namespace {
+
+// The sample without its "arguments" (null there): in a multiple-choice sample they repeat the
+// prompt once per option, which only the writer below spells out, straight into the file.
+nlohmann::json sample_skeleton(const SampleRow& row, int64_t position) {
   const SampleResult& r = row.result;
   nlohmann::json sample = {{"doc_id", position},
                            {"doc", row.doc},
@@ -51,20 +63,17 @@ nlohmann::json lm_eval_sample(const SampleRow& row, int64_t position) {
                            {"prompt_hash", row.prompt_hash},
                            {"target_hash", row.target_hash},
                            {"tb_doc_id", r.doc_id},
-                           {"tb_subset", r.subset}};
-  nlohmann::json arguments = nlohmann::json::object();
+                           {"tb_subset", r.subset},
+                           {"arguments", nullptr}};
   nlohmann::json resps = nlohmann::json::array();
   nlohmann::json filtered = nlohmann::json::array();
-  if (!r.response.empty() || r.option_scores.empty()) {
-    // A generation: one request, the prompt, answered with the text.
-    arguments["gen_args_0"] = {{"arg_0", r.prompt}};
+  if (is_generation(r)) {
     resps.push_back(nlohmann::json::array({r.response}));
     filtered.push_back(r.response);
   } else {
-    // Multiple choice: one request per option, answered with its score as the protocol ranks
-    // it and whether it was the pick (lm-eval: [loglikelihood, is_greedy]).
+    // One request per option, answered with its score as the protocol ranks it and whether it
+    // was the pick (lm-eval: [loglikelihood, is_greedy]).
     for (size_t i = 0; i < r.option_scores.size(); ++i) {
-      arguments[fmt::format("gen_args_{}", i)] = {{"arg_0", r.prompt}, {"arg_1", i}};
       const nlohmann::json pair = {number(r.option_scores[i]), static_cast<int>(i) == r.prediction};
       resps.push_back(nlohmann::json::array({pair}));
       filtered.push_back(pair);
@@ -72,10 +81,58 @@ nlohmann::json lm_eval_sample(const SampleRow& row, int64_t position) {
     sample["gold"] = r.gold;
     sample["prediction"] = r.prediction;
   }
-  sample["arguments"] = arguments;
   sample["resps"] = resps;
   sample["filtered_resps"] = filtered;
   for (const auto& [name, value] : r.values) sample[name] = number(value);
+  return sample;
+}
+
+// Data files need not be UTF-8 (a Latin-1 ABC file); invalid sequences are written as U+FFFD.
+std::string dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// One line of the samples file, written as lm_eval_sample(row, position).dump() would be (keys in
+// order, no spaces) but with the prompt escaped once and repeated on the stream: memory stays
+// the size of one prompt, not prompt x options.
+void write_sample_line(std::ostream& out, const SampleRow& row, int64_t position) {
+  const SampleResult& r = row.result;
+  const nlohmann::json sample = sample_skeleton(row, position);
+  const std::string prompt = dump(nlohmann::json(r.prompt));
+  bool first = true;
+  out << '{';
+  for (const auto& [key, value] : sample.items()) {
+    out << (first ? "" : ",") << dump(nlohmann::json(key)) << ':';
+    first = false;
+    if (key != "arguments") {
+      out << dump(value);
+    } else if (is_generation(r)) {
+      out << "{\"gen_args_0\":{\"arg_0\":" << prompt << "}}";
+    } else {
+      out << '{';
+      for (size_t i = 0; i < r.option_scores.size(); ++i) {
+        out << (i == 0 ? "" : ",") << "\"gen_args_" << i << "\":{\"arg_0\":" << prompt
+            << ",\"arg_1\":" << i << '}';
+      }
+      out << '}';
+    }
+  }
+  out << "}\n";
+}
+
+}  // namespace
+
+nlohmann::json lm_eval_sample(const SampleRow& row, int64_t position) {
+  const SampleResult& r = row.result;
+  nlohmann::json sample = sample_skeleton(row, position);
+  nlohmann::json arguments = nlohmann::json::object();
+  if (is_generation(r)) {
+    arguments["gen_args_0"] = {{"arg_0", r.prompt}};
+  } else {
+    for (size_t i = 0; i < r.option_scores.size(); ++i)
+      arguments[fmt::format("gen_args_{}", i)] = {{"arg_0", r.prompt}, {"arg_1", i}};
+  }
+  sample["arguments"] = arguments;
   return sample;
 }
 
@@ -90,16 +147,17 @@ std::vector<fs::path> write_lm_eval_files(const fs::path& dir, std::span<const R
   std::vector<RunMetrics> metrics;
   for (const RunFiles& r : runs) metrics.push_back(r.metrics);
   const fs::path results = out_dir / ("results_" + date_id + ".json");
-  write_file(results, render_lm_eval_json(metrics).dump(2) + "\n");
+  write_file(results,
+             [&](std::ostream& out) { out << render_lm_eval_json(metrics).dump(2) << "\n"; });
   written.push_back(results);
   if (!log_samples) return written;
   for (const RunFiles& r : runs) {
-    std::string text;
-    int64_t position = 0;
-    for (const SampleRow& row : r.samples) text += lm_eval_sample(row, position++).dump() + "\n";
     const fs::path samples =
         out_dir / ("samples_" + r.metrics.run.info.suite + "_" + date_id + ".jsonl");
-    write_file(samples, text);
+    write_file(samples, [&](std::ostream& out) {
+      int64_t position = 0;
+      for (const SampleRow& row : r.samples) write_sample_line(out, row, position++);
+    });
     written.push_back(samples);
   }
   return written;

@@ -130,12 +130,15 @@ std::vector<MergedRun> merge_stores(const std::filesystem::path& output,
     if (!std::filesystem::is_regular_file(input))
       throw Error(ErrorKind::Io, input.string() + ": no such store file");
   }
+  // The inputs are only read: opened read-only (no migration, no journal switch, so a file that
+  // is not a store is refused unchanged) and all of them before the output is created.
+  std::vector<Store> stores;
+  for (const auto& input : inputs) stores.push_back(Store::open_read_only(input));
   Store out = Store::open(output);
   sqlite::Transaction transaction(out.database());
   std::map<std::string, Target> targets;  // by run_key
   std::vector<std::string> order;
-  for (const auto& input : inputs) {
-    const Store in = Store::open(input);
+  for (const Store& in : stores) {
     for (const Run& run : in.list_runs()) {
       auto it = targets.find(run.run_key);
       if (it == targets.end()) {

@@ -1,6 +1,7 @@
 #include "reports/sqlite_db.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -33,6 +34,15 @@ ErrorKind kind_of(int rc) {
     default:
       return ErrorKind::Internal;  // SQL errors, misuse: bugs in tunebench
   }
+}
+
+// SQLite opens the path with a plain open(), which on a FIFO waits for a writer forever: refuse
+// anything that exists and is not a regular file (a missing file is left to the caller).
+void require_regular_file(const std::string& name) {
+  struct stat st {};
+  if (::stat(name.c_str(), &st) != 0) return;
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::Io, name + ": cannot open: is a directory");
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::Io, name + ": cannot open: not a regular file");
 }
 
 std::string message_for(const std::string& path, int rc, std::string_view doing,
@@ -138,6 +148,7 @@ std::optional<std::string> Statement::optional_text(int column) const {
 Database Database::open(const std::filesystem::path& path) {
   sqlite3* db = nullptr;
   const std::string name = path.string();
+  require_regular_file(name);
   const int rc =
       sqlite3_open_v2(name.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Database result(name, db);  // owns the handle even when opening failed
@@ -151,6 +162,7 @@ Database Database::open(const std::filesystem::path& path) {
 
 Database Database::open_read_only(const std::filesystem::path& path) {
   const std::string name = path.string();
+  require_regular_file(name);
   // On media nobody can write to (a read-only share, a CD), SQLite cannot create the -shm file
   // a WAL store needs even to read; immutable=1 tells it the file cannot change under it, which
   // holds there. Elsewhere a plain read-only connection still sees concurrent writers.

@@ -43,6 +43,13 @@ std::string encode_scores(const std::vector<double>& scores) {
   return json.dump();
 }
 
+// A document as doc_json. Data files need not be UTF-8 (a Latin-1 ABC file): their bytes are
+// scored as they are, and here each invalid sequence becomes U+FFFD, as hash_doc does, instead of
+// the strict dump's type_error (an internal error after the whole run was scored).
+std::string dump_doc(const nlohmann::json& doc) {
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string encode_values(const std::map<std::string, double>& values) {
   nlohmann::json json = nlohmann::json::object();
   for (const auto& [name, value] : values) json[name] = encode_number(value);
@@ -130,6 +137,10 @@ Store Store::open_read_only(const std::filesystem::path& path) {
   auto db = sqlite::Database::open_read_only(path);
   db.set_busy_timeout_ms(5000);
   const int version = read_schema_version(db);  // the first read: not SQLite fails here
+  if (version == 0) {
+    throw bad_input(db.path(), "schema_version",
+                    "missing: not a tunebench store (an empty file or an empty SQLite database)");
+  }
   if (version != current_schema_version()) {
     throw bad_input(db.path(), "schema_version",
                     "the store is at version " + std::to_string(version) +
@@ -221,7 +232,7 @@ void Store::insert_samples(int64_t run_id, std::span<const SampleRow> rows) {
     if (r.prediction >= 0 && r.gold >= 0) correct = r.prediction == r.gold ? 1 : 0;
     insert.bind_all(run_id, r.doc_id, r.subset, row.doc_hash, row.prompt_hash, row.target_hash,
                     r.prompt, r.target, encode_scores(r.option_scores), r.prediction, r.gold,
-                    correct, encode_values(r.values), r.response, row.doc.dump());
+                    correct, encode_values(r.values), r.response, dump_doc(row.doc));
     try {
       insert.run();
     } catch (const sqlite::SqliteError& e) {

@@ -33,7 +33,7 @@ struct CompareArgs {
 
 Store open_existing(const std::string& path) {
   if (!std::filesystem::exists(path)) throw Error(ErrorKind::Io, path + ": no such results file");
-  return Store::open(path);
+  return Store::open_read_only(path);  // nothing is written: read-only media work, bytes stay
 }
 
 CompareOptions compare_options(const CompareArgs& args) {
@@ -57,7 +57,7 @@ void run_compare(const CompareArgs& args) {
     throw Error(ErrorKind::BadInput, "compare needs at least two runs (ids, step:N or paths)");
   const CompareFormat format = parse_compare_format(args.format);
   const CompareOptions options = compare_options(args);
-  Store store = open_existing(args.db);
+  const Store store = open_existing(args.db);
   std::vector<ComparisonStep> steps;
   for (size_t i = 0; i + 1 < args.runs.size(); ++i) {
     for (auto& step : compare_selected(store, args.runs[i], args.runs[i + 1], args.suites, options))
@@ -74,7 +74,7 @@ void run_gate(const CompareArgs& args) {
     throw Error(ErrorKind::BadInput, "gate needs at least one --max-drop or --max-rise rule");
   const CompareFormat format = parse_compare_format(args.format);
   const CompareOptions options = compare_options(args);
-  Store store = open_existing(args.db);
+  const Store store = open_existing(args.db);
   const std::vector<ComparisonStep> steps =
       compare_selected(store, args.baseline, args.candidate, args.suites, options);
   const std::vector<GateCheck> checks = evaluate_gate(rules, steps);

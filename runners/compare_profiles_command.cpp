@@ -22,7 +22,7 @@ struct CompareArgs {
 
 Store open_existing(const std::string& path) {
   if (!std::filesystem::exists(path)) throw Error(ErrorKind::Io, path + ": no such results file");
-  return Store::open(path);
+  return Store::open_read_only(path);  // nothing is written: read-only media work, bytes stay
 }
 
 // A row's test: the profile command's name, or the phase for eval's rows ("score").

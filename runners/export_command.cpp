@@ -22,7 +22,7 @@ struct ExportArgs {
 void run_export(const ExportArgs& args) {
   if (!std::filesystem::exists(args.db))
     throw Error(ErrorKind::Io, args.db + ": no such results file");
-  const Store store = Store::open(args.db);
+  const Store store = Store::open_read_only(args.db);  // the store is only read
   std::vector<int64_t> ids;
   for (const Run& run : select_runs(store, args.run)) ids.push_back(run.id);
   for (const auto& file : write_lm_eval_output(store, ids, args.output_path, !args.no_samples))

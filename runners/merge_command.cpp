@@ -36,7 +36,7 @@ void check_shards(const std::vector<fs::path>& shards) {
   for (size_t i = 0; i < shards.size(); ++i) {
     if (!fs::is_regular_file(shards[i]))
       throw Error(ErrorKind::Io, shards[i].string() + ": no such store file");
-    const Store in = Store::open(shards[i]);
+    const Store in = Store::open_read_only(shards[i]);  // shards are only read
     std::set<std::string> keys;
     for (const Run& run : in.list_runs()) {
       keys.insert(run.run_key);
@@ -87,7 +87,7 @@ void run_merge(const MergeArgs& args) {
   // Load the suites before writing anything: a suite that cannot be loaded leaves OUT alone.
   std::map<std::string, std::unique_ptr<Suite>> suites;
   {
-    const Store first = Store::open(shards.front());
+    const Store first = Store::open_read_only(shards.front());
     for (const Run& run : first.list_runs()) suites[run.run_key] = reload_suite(run, data);
   }
   const std::vector<MergedRun> merged = merge_stores(args.output, shards);

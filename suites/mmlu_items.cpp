@@ -4,6 +4,7 @@
 #include <map>
 
 #include "harness/core/error.hpp"
+#include "harness/core/limits.hpp"
 #include "harness/core/strict_json.hpp"
 #include "harness/core/text_file.hpp"
 #include "suites/csv_reader.hpp"
@@ -39,6 +40,23 @@ std::string split_from_json_name(const fs::path& file) {
   return "";
 }
 
+// A question or option over limits::kSuiteFieldBytes is refused before anything is tokenized.
+void check_field_size(const std::string& text, const std::string& file, const std::string& field) {
+  if (text.size() > limits::kSuiteFieldBytes) {
+    throw bad_input(file, field,
+                    std::to_string(text.size()) + " bytes, over the limit of " +
+                        std::to_string(limits::kSuiteFieldBytes) + " for one question or option");
+  }
+}
+
+// Both checks of an item read from `file` (`where`: "line N").
+void check_item(const MmluItem& item, const std::string& file, const std::string& where) {
+  check_field_size(item.question, file, where + ": question");
+  for (size_t i = 0; i < 4; ++i) {
+    check_field_size(item.options[i], file, where + ": option " + std::string(1, "ABCD"[i]));
+  }
+}
+
 int letter_answer(const std::string& answer, const std::string& file, const std::string& where) {
   if (answer.size() != 1 || answer[0] < 'A' || answer[0] > 'D') {
     throw bad_input(file, where + ": answer",
@@ -71,6 +89,7 @@ void load_csv(const fs::path& file, std::vector<MmluItem>& out) {
     item.question = std::move(record.fields[0]);
     for (size_t i = 0; i < 4; ++i) item.options[i] = std::move(record.fields[i + 1]);
     item.answer = letter_answer(record.fields[5], file.string(), where);
+    check_item(item, file.string(), where);
     item.where = file.string() + ": " + where;
     out.push_back(std::move(item));
   }
@@ -114,6 +133,7 @@ void load_json(const fs::path& file, std::vector<MmluItem>& out) {
     } else {
       throw bad_input(name, row.where + ": answer", "must be 0-3 or A-D");
     }
+    check_item(item, name, row.where);
     item.split = v.contains("split") && v["split"].is_string() ? v["split"].get<std::string>()
                                                                : split_from_json_name(file);
     if (item.split == "validation") item.split = "val";

@@ -26,7 +26,7 @@ fi
 
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(fuzz_abc fuzz_midi fuzz_mmm fuzz_pvdt fuzz_safetensors fuzz_model_config
+  targets=(fuzz_abc fuzz_midi fuzz_musicxml fuzz_mmm fuzz_pvdt fuzz_safetensors fuzz_model_config
            fuzz_torch_checkpoint fuzz_tokenizer_json fuzz_vocab_merges fuzz_sentencepiece fuzz_mmlu fuzz_mtb
            fuzz_suite_spec)
 fi
@@ -49,6 +49,7 @@ make_corpus() {
   case $name in
     abc) add_shared "$corpus" "$shared/abc" '*.abc' 40 ;;
     midi) add_shared "$corpus" "$shared/midi" '*.mid' 40 ;;
+    musicxml) cp -n data/golden/musicxml/*.musicxml "$corpus"/ 2>/dev/null || true ;;
     mmlu) add_shared "$corpus" "$shared/mmlu/dev" '*.csv' 20 '\0' ;;
     mtb) add_shared "$corpus" "$shared/musictheorybench" '*.json*' 4 ;;
     sentencepiece) add_shared "$corpus" "$shared/tokenizers/llama2-spm" '*.model' 1 ;;

@@ -24,8 +24,18 @@ inline constexpr int64_t kVocabularyIds = int64_t{1} << 26;
 // ABC: bytes of one tune (the largest of the shared corpora is 10 kB); music past it is not
 // parsed and the tune fails tier 1 (metrics/abc).
 inline constexpr size_t kAbcTuneBytes = size_t{1} << 18;
+// Suite data (MMLU rows): bytes of one text field, a question or an option (the longest real
+// MMLU question is under 5 kB). A 50 MB field took 29 CPU s and 2.5 GB to tokenize and score.
+inline constexpr size_t kSuiteFieldBytes = size_t{1} << 20;
 // MMM encoding (metrics/notes/mmm): bars of 16 steps, 100k (55 hours of 4/4 at 120 bpm).
 inline constexpr int64_t kMmmBars = 100'000;
+// Values one pickle stream (a torch.save data.pkl) may make: a state dict makes about 15 per
+// tensor, so this is 500k tensors; at about 300 bytes a value it bounds the unpickler at 2.5 GB.
+inline constexpr uint64_t kPickleValues = uint64_t{1} << 23;
+// Bytes a zip archive (pytorch_model.bin) may inflate in all, per byte of the file: deflate's
+// own maximum ratio (1032:1), so that entries sharing one compressed stream (an overlapping
+// zip bomb) cannot inflate more than the file could hold once.
+inline constexpr uint64_t kZipInflateRatio = 1032;
 // --context: a rolling window needs one token of context and one token to score.
 inline constexpr int kMinContextWindow = 2;
 

@@ -1,11 +1,13 @@
 #include "harness/io/torch_pickle.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "harness/core/error.hpp"
+#include "harness/core/limits.hpp"
 #include "harness/io/json_file.hpp"
 
 namespace tb {
@@ -21,6 +23,15 @@ constexpr std::string_view kStorageTypes[] = {
 
 // Deeper than any state dict or Megatron args tree; bounds the result's destructor recursion.
 constexpr size_t kMaxDepth = 64;
+// A dict with more string keys than this finds them through a hash index (SETITEMS of 300k keys
+// compared each with every key before it); smaller ones compare in place.
+constexpr size_t kIndexedDict = 32;
+// The first sweep of dropped containers happens at this many; then whenever they double.
+constexpr size_t kFirstSweep = 1024;
+
+bool is_container(Kind k) {
+  return k == Kind::List || k == Kind::Dict || k == Kind::Object;
+}
 
 bool is_storage_type(std::string_view global) {
   if (global.substr(0, 6) != "torch.") return false;
@@ -33,14 +44,24 @@ bool is_storage_type(std::string_view global) {
 class Unpickler {
  public:
   Unpickler(std::string_view bytes, const std::string& where, const UnpicklePolicy& policy)
-      : in_(bytes), where_(where), policy_(policy) {}
+      : in_(bytes), where_(where), policy_(policy) {
+    none_ = std::make_shared<PickleValue>();
+    for (PickleRef* b : {&true_, &false_}) {
+      *b = std::make_shared<PickleValue>();
+      (*b)->kind = Kind::Bool;
+    }
+    true_->boolean = true;
+  }
   Unpickler(const Unpickler&) = delete;
   Unpickler& operator=(const Unpickler&) = delete;
 
   // A hostile stream can make a container hold itself (DUP or a memo get, then APPEND or
-  // SETITEM), which shared ownership alone would leak. Every value made is also held in made_;
-  // here the links of each one the result does not reach are cut, so all of them are freed.
+  // SETITEM), which shared ownership alone would leak. Every container made (list, dict, object:
+  // every cycle passes through one) is also held in made_, and here the links of each one the
+  // result does not reach are cut, so all of them are freed. Other values are never in made_:
+  // one dropped from the stack is freed at once.
   ~Unpickler() {
+    dict_index_.clear();
     for (const PickleRef& v : made_) {
       if (kept_.count(v.get())) continue;
       v->items.clear();
@@ -53,6 +74,7 @@ class Unpickler {
     for (;;) {
       op_at_ = pos_;
       const auto op = static_cast<unsigned char>(byte());
+      ++stats_.work;
       if (op == '.') break;  // STOP
       step(op);
     }
@@ -62,23 +84,51 @@ class Unpickler {
     return stack_.back();
   }
 
+  const UnpickleStats& stats() const { return stats_; }
+
  private:
   PickleRef make(Kind kind) {
+    if (++stats_.values > limits::kPickleValues) {
+      fail("more than " + std::to_string(limits::kPickleValues) +
+           " values (a state dict of 500k tensors makes fewer)");
+    }
     auto v = std::make_shared<PickleValue>();
     v->kind = kind;
-    made_.push_back(v);
+    if (is_container(kind)) {
+      made_.push_back(v);
+      if (made_.size() >= sweep_at_) sweep();
+      stats_.peak_retained = std::max<uint64_t>(stats_.peak_retained, made_.size());
+    }
     return v;
   }
 
-  // Marks what `root` reaches as kept, refusing a value that contains itself or a tree deeper
-  // than kMaxDepth. Iterative: the depth is what is being checked.
+  // Frees the containers only made_ still holds (dropped, in no cycle): without it every list
+  // or dict made stayed until the end (`]0` repeated 20M times). Amortized: made_ has at least
+  // doubled since the last sweep.
+  void sweep() {
+    stats_.work += made_.size();
+    std::erase_if(made_, [](const PickleRef& v) { return v.use_count() == 1; });
+    sweep_at_ = std::max(kFirstSweep, 2 * made_.size());
+  }
+
+  // Marks what `root` reaches as kept, refusing a value that contains itself, a tree deeper
+  // than kMaxDepth, or a result whose expansion (a value counted once per reference, as the
+  // readers walk it) holds more values than the stream has bytes: without sharing every
+  // reference costs at least one byte, so only containers shared by containers exceed it
+  // (24 levels of dicts holding one child twice name 2^24 tensors). Iterative: the depth is
+  // what is being checked.
   void keep_acyclic(const PickleRef& root) {
-    enum class Mark { Open, Done };
-    std::unordered_map<const PickleValue*, Mark> mark;
+    struct Seen {
+      bool done = false;
+      uint64_t expanded = 0;  // values under it, itself included, saturating past the limit
+    };
+    const uint64_t limit = std::max<uint64_t>(in_.size(), 1);
+    std::unordered_map<const PickleValue*, Seen> seen;
     struct Frame {
       const PickleValue* value;
       std::vector<const PickleValue*> children;
       size_t next = 0;
+      uint64_t expanded = 1;
     };
     auto children_of = [](const PickleValue* v) {
       std::vector<const PickleValue*> out;
@@ -90,28 +140,39 @@ class Unpickler {
       if (v->state) out.push_back(v->state.get());
       return out;
     };
+    auto add = [&](uint64_t& to, uint64_t n) { to = std::min(to + n, limit + 1); };
     std::vector<Frame> path;
-    mark[root.get()] = Mark::Open;
+    seen[root.get()] = {};
     path.push_back({root.get(), children_of(root.get())});
     while (!path.empty()) {
       Frame& f = path.back();
+      ++stats_.work;
       if (f.next == f.children.size()) {
-        mark[f.value] = Mark::Done;
+        seen[f.value] = {true, f.expanded};
+        const uint64_t n = f.expanded;
         path.pop_back();
+        if (!path.empty()) add(path.back().expanded, n);
         continue;
       }
       const PickleValue* child = f.children[f.next++];
-      const auto it = mark.find(child);
-      if (it != mark.end()) {
-        if (it->second == Mark::Open) fail("a value contains itself (a state dict has no cycles)");
-        continue;  // shared, already checked
+      const auto it = seen.find(child);
+      if (it != seen.end()) {
+        if (!it->second.done) fail("a value contains itself (a state dict has no cycles)");
+        add(f.expanded, it->second.expanded);  // shared, already checked
+        continue;
       }
       if (path.size() >= kMaxDepth)
         fail("values nested more than " + std::to_string(kMaxDepth) + " deep");
-      mark[child] = Mark::Open;
+      seen[child] = {};
       path.push_back({child, children_of(child)});
     }
-    for (const auto& [v, m] : mark) kept_.insert(v);
+    stats_.result_values = seen[root.get()].expanded;
+    if (stats_.result_values > limit) {
+      fail("the result holds more values than the stream has bytes (" + std::to_string(in_.size()) +
+           "): containers shared by containers multiply what it names (a state dict names each "
+           "tensor once)");
+    }
+    for (const auto& [v, m] : seen) kept_.insert(v);
   }
 
   [[noreturn]] void fail(const std::string& what) const {
@@ -159,6 +220,7 @@ class Unpickler {
     if (marks_.empty()) fail("no MARK on the stack");
     const size_t at = marks_.back();
     marks_.pop_back();
+    stats_.work += stack_.size() - at;
     std::vector<PickleRef> out(std::make_move_iterator(stack_.begin() + static_cast<long>(at)),
                                std::make_move_iterator(stack_.end()));
     stack_.resize(at);
@@ -210,18 +272,49 @@ class Unpickler {
     push_text(Kind::Global, name);
   }
 
-  void setitems(PickleValue& dict, std::vector<PickleRef>& kv) {
-    if (!dict.is(Kind::Dict)) fail("SETITEM(S) on a value that is not a dict");
+  // Python's dict[key] = value for each pair: a str key already there is replaced in place, any
+  // other is appended. Linear in the pairs: a large dict finds its keys through dict_index_.
+  void setitems(const PickleRef& dict, std::vector<PickleRef>& kv) {
+    if (!dict->is(Kind::Dict)) fail("SETITEM(S) on a value that is not a dict");
     if (kv.size() % 2 != 0) fail("SETITEMS with an odd number of values");
+    auto& entries = dict->entries;
     for (size_t i = 0; i < kv.size(); i += 2) {
-      bool replaced = false;
-      for (auto& [k, v] : dict.entries) {
-        if (k->is(Kind::String) && kv[i]->is(Kind::String) && k->text == kv[i]->text) {
-          v = kv[i + 1];
-          replaced = true;
-        }
+      ++stats_.work;
+      if (!kv[i]->is(Kind::String)) {
+        entries.emplace_back(kv[i], kv[i + 1]);
+        continue;
       }
-      if (!replaced) dict.entries.emplace_back(kv[i], kv[i + 1]);
+      const auto indexed = dict_index_.find(dict.get());
+      if (indexed == dict_index_.end()) {
+        bool replaced = false;
+        for (auto& [k, v] : entries) {
+          ++stats_.work;
+          if (k->is(Kind::String) && k->text == kv[i]->text) {
+            v = kv[i + 1];
+            replaced = true;
+            break;
+          }
+        }
+        if (replaced) continue;
+        entries.emplace_back(kv[i], kv[i + 1]);
+        if (entries.size() > kIndexedDict) {
+          // The index holds the dict, so that its address names it while the index lives.
+          auto& index = dict_index_[dict.get()];
+          index.owner = dict;
+          for (size_t e = 0; e < entries.size(); ++e) {
+            ++stats_.work;
+            if (entries[e].first->is(Kind::String)) index.at.emplace(entries[e].first->text, e);
+          }
+        }
+        continue;
+      }
+      auto& at = indexed->second.at;
+      const auto [it, added] = at.emplace(kv[i]->text, entries.size());
+      if (added) {
+        entries.emplace_back(kv[i], kv[i + 1]);
+      } else {
+        entries[it->second].second = kv[i + 1];
+      }
     }
   }
 
@@ -304,16 +397,13 @@ class Unpickler {
       case '2':
         push(top());
         break;
-      case 'N':
-        push(make(Kind::None));
+      case 'N':  // None, True and False are shared: they hold nothing and are never changed
+        push(none_);
         break;
       case 0x88:
-      case 0x89: {
-        auto v = make(Kind::Bool);
-        v->boolean = op == 0x88;
-        push(std::move(v));
+      case 0x89:
+        push(op == 0x88 ? true_ : false_);
         break;
-      }
       case 'J':
         push_int(static_cast<int32_t>(le(4)));
         break;
@@ -408,7 +498,7 @@ class Unpickler {
       case 'd': {
         std::vector<PickleRef> kv = pop_mark();
         auto dict = make(Kind::Dict);
-        setitems(*dict, kv);
+        setitems(dict, kv);
         push(std::move(dict));
         break;
       }
@@ -416,12 +506,12 @@ class Unpickler {
         std::vector<PickleRef> kv(2);
         kv[1] = pop();
         kv[0] = pop();
-        setitems(*top(), kv);
+        setitems(top(), kv);
         break;
       }
       case 'u': {
         std::vector<PickleRef> kv = pop_mark();
-        setitems(*top(), kv);
+        setitems(top(), kv);
         break;
       }
       case 'q':
@@ -473,6 +563,7 @@ class Unpickler {
         if (target->is(Kind::Dict)) break;
         if (!target->is(Kind::Object)) fail("BUILD on a value that is not an object");
         if (state->is(Kind::Dict)) {
+          stats_.work += state->entries.size();
           for (auto& kv : state->entries) target->entries.push_back(kv);
         } else {
           target->state = state;
@@ -509,7 +600,15 @@ class Unpickler {
   std::vector<size_t> marks_;
   std::map<uint64_t, PickleRef> memo_;
   std::vector<PickleRef> made_;
+  size_t sweep_at_ = kFirstSweep;
   std::unordered_set<const PickleValue*> kept_;
+  struct DictIndex {
+    PickleRef owner;
+    std::unordered_map<std::string, size_t> at;  // str key -> its entry
+  };
+  std::unordered_map<const PickleValue*, DictIndex> dict_index_;
+  PickleRef none_, true_, false_;
+  UnpickleStats stats_;
 };
 
 }  // namespace
@@ -529,8 +628,17 @@ const PickleValue* PickleValue::find(std::string_view key) const {
   return nullptr;
 }
 
-PickleRef unpickle(std::string_view bytes, const std::string& where, const UnpicklePolicy& policy) {
-  return Unpickler(bytes, where, policy).run();
+PickleRef unpickle(std::string_view bytes, const std::string& where, const UnpicklePolicy& policy,
+                   UnpickleStats* stats) {
+  Unpickler unpickler(bytes, where, policy);
+  struct Report {  // the stats of a refused stream too
+    const Unpickler& from;
+    UnpickleStats* to;
+    ~Report() {
+      if (to != nullptr) *to = from.stats();
+    }
+  } report{unpickler, stats};
+  return unpickler.run();
 }
 
 }  // namespace tb

@@ -69,11 +69,25 @@ struct UnpicklePolicy {
   bool is_plain_data(const std::string& global) const;
 };
 
+// What one unpickle did, for tests that check its growth on large inputs without timing it.
+struct UnpickleStats {
+  uint64_t work = 0;           // opcodes, values moved, dict lookups, tree nodes visited
+  uint64_t values = 0;         // values made (None, True and False are shared, not made)
+  uint64_t peak_retained = 0;  // the most containers held at once for the cycle check
+  uint64_t result_values = 0;  // the result's values, a shared one counted per reference
+};
+
 // Unpickles `bytes` (protocols 0-5, the opcodes torch.save emits and the plain ones around them).
 // `where` names the stream in messages ("FILE: entry archive/data.pkl"). Throws tb::Error
 // BadInput: "WHERE: global os.system is not allowed ...", or a malformed-stream message with
 // the byte offset.
+//
+// Work and memory are bounded by the input: SETITEM(S) find a key by hashing, a stream makes at
+// most limits::kPickleValues values, a value dropped from the stack is freed at once (or, for a
+// container that may hold itself, at the next sweep), and the result, expanded as its readers
+// walk it (a value shared by two containers counted twice), may not hold more values than the
+// stream has bytes: dicts that share children cannot name 2^24 tensors from 1.7 KB.
 PickleRef unpickle(std::string_view bytes, const std::string& where,
-                   const UnpicklePolicy& policy = {});
+                   const UnpicklePolicy& policy = {}, UnpickleStats* stats = nullptr);
 
 }  // namespace tb

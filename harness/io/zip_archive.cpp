@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include "harness/core/error.hpp"
+#include "harness/core/limits.hpp"
 #include "harness/io/json_file.hpp"
 
 namespace tb {
@@ -19,6 +21,11 @@ namespace {
 constexpr uLong kMethodStored = 0;
 constexpr uLong kMethodDeflated = 8;
 constexpr uLong kFlagEncrypted = 1;
+// A deflate stream of a few bytes can hold a little more than 1032 times its size (an empty or
+// one-byte entry): the ratio check allows this much on top.
+constexpr uint64_t kDeflateSlack = 1024;
+
+thread_local uint64_t last_inflated = 0;
 
 // Closes the minizip handle on every path out of open().
 struct UnzCloser {
@@ -30,9 +37,16 @@ struct UnzCloser {
 
 }  // namespace
 
+uint64_t ZipArchive::last_inflated_bytes() {
+  return last_inflated;
+}
+
 std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& path) {
   const std::string file = path.string();
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  last_inflated = 0;
+  // O_NONBLOCK: open() on a FIFO named pytorch_model.bin would otherwise wait for a writer
+  // forever; fstat then refuses it (the flag does not change how a regular file is read).
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw Error(ErrorKind::Io, file + ": cannot open: " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -53,6 +67,8 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
   zip->base_ = static_cast<const std::byte*>(base);
 
   UnzCloser unz{unzOpen64(file.c_str())};
+  const uint64_t inflate_budget = zip->size_ * limits::kZipInflateRatio;
+  std::map<uint64_t, std::pair<uint64_t, std::string>> data_ranges;  // start -> (end, entry)
   if (unz.handle == nullptr) throw bad_input(file, "zip", "not a zip archive");
   int err = unzGoToFirstFile(unz.handle);
   for (; err == UNZ_OK; err = unzGoToNextFile(unz.handle)) {
@@ -79,18 +95,45 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
     Entry entry;
     entry.size = info.uncompressed_size;
     entry.stored = info.compression_method == kMethodStored;
-    if (entry.stored) {
-      entry.offset = unzGetCurrentFileZStreamPos64(unz.handle);
-      if (info.compressed_size != info.uncompressed_size || entry.offset > zip->size_ ||
-          entry.size > zip->size_ - entry.offset) {
+    // Each entry's data must lie in the file, apart from every other entry's: entries pointing at
+    // one deflate stream (64 entries, one 256 MiB stream: 16 GiB from 265 KB) are an overlapping
+    // zip bomb that no per-entry check sees. Checked before anything is inflated.
+    const uint64_t data_at = unzGetCurrentFileZStreamPos64(unz.handle);
+    const uint64_t data_size = info.compressed_size;
+    if (data_at > zip->size_ || data_size > zip->size_ - data_at ||
+        (entry.stored && info.compressed_size != info.uncompressed_size)) {
+      unzCloseCurrentFile(unz.handle);
+      throw bad_input(file, field, "data extends past the end of the file");
+    }
+    if (data_size > 0) {
+      auto next = data_ranges.lower_bound(data_at);
+      const bool overlaps_next = next != data_ranges.end() && next->first < data_at + data_size;
+      const bool overlaps_previous =
+          next != data_ranges.begin() && std::prev(next)->second.first > data_at;
+      if (overlaps_next || overlaps_previous) {
         unzCloseCurrentFile(unz.handle);
-        throw bad_input(file, field, "data extends past the end of the file");
+        const std::string& other = (overlaps_next ? next : std::prev(next))->second.second;
+        throw bad_input(file, field,
+                        "data overlaps that of entry " + printable_name(other) +
+                            " (entries sharing compressed data: a zip bomb)");
       }
+      data_ranges.emplace(data_at, std::make_pair(data_at + data_size, name));
+    }
+    if (entry.stored) {
+      entry.offset = data_at;
     } else {
-      // Inflate no more than the declared size (plus one byte to detect a lie).
-      if (entry.size > zip->size_ * 1032ULL) {
+      // Inflate no more than the declared size (plus one byte to detect a lie), which deflate
+      // cannot make from this entry's data, or past what the whole file may inflate to.
+      if (entry.size > data_size * limits::kZipInflateRatio + kDeflateSlack) {
         unzCloseCurrentFile(unz.handle);
         throw bad_input(file, field, "declared size exceeds deflate's maximum ratio");
+      }
+      // (inflated_ may pass the budget by the one byte read to detect a lie.)
+      if (zip->inflated_ >= inflate_budget || entry.size > inflate_budget - zip->inflated_) {
+        unzCloseCurrentFile(unz.handle);
+        throw bad_input(file, field,
+                        "the entries inflate to more than " +
+                            std::to_string(limits::kZipInflateRatio) + " times the file's size");
       }
       entry.inflated.resize(static_cast<size_t>(entry.size) + 1);
       size_t got = 0;
@@ -105,6 +148,8 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
         }
         if (n == 0) break;
         got += static_cast<size_t>(n);
+        zip->inflated_ += static_cast<uint64_t>(n);
+        last_inflated = zip->inflated_;
       }
       if (got != entry.size) {
         unzCloseCurrentFile(unz.handle);

@@ -17,7 +17,8 @@ namespace tb {
 
 class ZipArchive {
  public:
-  // Reads the central directory and checks that every entry lies inside the file. Throws
+  // Reads the central directory and checks that every entry lies inside the file, apart from the
+  // others (an entry whose data overlaps another's is refused before either is inflated). Throws
   // tb::Error: Io (cannot open), BadInput ("FILE: not a zip archive", "FILE: entry NAME: ...").
   static std::shared_ptr<const ZipArchive> open(const std::filesystem::path& path);
   ~ZipArchive();
@@ -36,6 +37,11 @@ class ZipArchive {
   bool is_mapped(const std::string& name) const;
   // The entry's uncompressed bytes, or tb::Error BadInput "FILE: entry NAME: missing".
   std::string_view bytes(const std::string& name) const;
+  // Bytes inflated by open(): at most limits::kZipInflateRatio times the file's size, since no
+  // two entries may share compressed data. For tests of growth.
+  uint64_t inflated_bytes() const { return inflated_; }
+  // The same count for the last open() on this thread, including one that threw.
+  static uint64_t last_inflated_bytes();
 
  private:
   struct Entry {
@@ -49,6 +55,7 @@ class ZipArchive {
   std::filesystem::path path_;
   const std::byte* base_ = nullptr;
   size_t size_ = 0;
+  uint64_t inflated_ = 0;
   std::vector<std::string> names_;
   std::map<std::string, Entry> entries_;
 };

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 
@@ -27,6 +28,8 @@ namespace fs = std::filesystem;
 constexpr std::string_view kPrefix = "base_model.model.";
 constexpr std::string_view kLoraA = ".lora_A.weight";
 constexpr std::string_view kLoraB = ".lora_B.weight";
+// lora_A is [r, in]: a rank above int's range cannot fit a matrix BLAS takes.
+constexpr int64_t kMaxRank = std::numeric_limits<int>::max();
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -49,10 +52,10 @@ AdapterConfig read_config(const fs::path& path) {
   auto unsupported = [&](const std::string& field, const std::string& what) {
     return Error(ErrorKind::Unsupported, file + ": " + field + ": " + what);
   };
-  const std::string peft_type = j.value("peft_type", std::string("LORA"));
   if (!j.contains("peft_type") || !j["peft_type"].is_string()) {
     throw bad_input(file, "peft_type", "missing or not a string");
   }
+  const std::string peft_type = j["peft_type"].get<std::string>();
   if (peft_type != "LORA") {
     throw unsupported("peft_type", printable_name(peft_type) + " is not supported (only LORA)");
   }
@@ -72,10 +75,19 @@ AdapterConfig read_config(const fs::path& path) {
     throw unsupported("layers_to_transform", "must be null");
   }
   AdapterConfig c;
-  if (!j.contains("r") || !j["r"].is_number_integer() || j["r"].get<int64_t>() <= 0) {
-    throw bad_input(file, "r", "must be a positive integer");
+  // The rank is an int here (and in BLAS): one past it (2^31) or 2^32 + 4 must not wrap to a
+  // negative or a small rank that would merge with the wrong alpha / r.
+  const auto r = j.find("r");
+  const bool r_ok =
+      r != j.end() && r->is_number_integer() &&
+      (r->is_number_unsigned() ? r->get<uint64_t>() >= 1 && r->get<uint64_t>() <= uint64_t{kMaxRank}
+                               : r->get<int64_t>() >= 1 && r->get<int64_t>() <= kMaxRank);
+  if (!r_ok) {
+    throw bad_input(file, "r",
+                    "must be a positive integer of at most " + std::to_string(kMaxRank) +
+                        (r == j.end() ? std::string(" (missing)") : " (found " + r->dump() + ")"));
   }
-  c.r = j["r"].get<int>();
+  c.r = static_cast<int>(r->get<int64_t>());
   if (j.contains("lora_alpha")) {
     if (!j["lora_alpha"].is_number()) throw bad_input(file, "lora_alpha", "must be a number");
     c.alpha = j["lora_alpha"].get<double>();

@@ -32,6 +32,7 @@ class Reader {
     throw ParseError(name_, static_cast<uint64_t>(std::max<ptrdiff_t>(at.offset_debug(), 0)), what);
   }
   double number(const pugi::xml_node& node, const char* what) const;
+  int64_t divisions_of(const pugi::xml_node& node) const;
   int64_t ticks(const pugi::xml_node& node, int64_t divisions) const;
   void read_part(const pugi::xml_node& part, int track);
 
@@ -51,6 +52,16 @@ double Reader::number(const pugi::xml_node& node, const char* what) const {
     fail(node, std::string("<") + what + "> is not a non-negative number: '" + text + "'");
   }
   return v;
+}
+
+// A <divisions> value: a whole number of ticks per quarter, 1 to kMaxTicksPerQuarter.
+int64_t Reader::divisions_of(const pugi::xml_node& node) const {
+  const double v = std::round(number(node, "divisions"));
+  if (v < 1) fail(node, "<divisions> must be at least 1");
+  if (v > static_cast<double>(kMaxTicksPerQuarter)) {
+    fail(node, "<divisions> is above " + std::to_string(kMaxTicksPerQuarter));
+  }
+  return static_cast<int64_t>(v);
 }
 
 // A <duration> (or backup/forward) in ticks at the current <divisions>.
@@ -75,10 +86,7 @@ void Reader::read_part(const pugi::xml_node& part, int track) {
     for (const pugi::xml_node& e : measure.children()) {
       const std::string_view kind = e.name();
       if (kind == "attributes") {
-        if (auto d = e.child("divisions")) {
-          divisions = std::llround(number(d, "divisions"));
-          if (divisions < 1) fail(d, "<divisions> must be at least 1");
-        }
+        if (auto d = e.child("divisions")) divisions = divisions_of(d);
         for (const pugi::xml_node& t : e.children("time")) {
           const int beats = std::atoi(t.child_value("beats"));
           const int beat_type = std::atoi(t.child_value("beat-type"));
@@ -164,18 +172,24 @@ void Reader::read_part(const pugi::xml_node& part, int track) {
 
 NoteSequence Reader::run() {
   const pugi::xml_node root = doc_.document_element();
+  // pugixml reads a document with several top-level elements; XML allows one.
+  for (pugi::xml_node n = root.next_sibling(); n; n = n.next_sibling()) {
+    if (n.type() == pugi::node_element) {
+      fail(n, std::string("a second root element <") + n.name() + "> (XML has one)");
+    }
+  }
   if (std::string_view(root.name()) == "score-timewise") {
     fail(root, "score-timewise MusicXML is not supported (convert it to score-partwise)");
   }
   if (std::string_view(root.name()) != "score-partwise") {
     fail(root, std::string("root element <") + root.name() + "> is not <score-partwise>");
   }
-  // Every <divisions> of the file, so that one tick grid holds them all.
+  // Every <divisions> of the file, so that one tick grid holds them all. Each value is checked
+  // before the lcm, whose product would otherwise overflow (3 and 2^62 made a garbage grid).
   int64_t tpq = 1;
   for (const pugi::xpath_node& x : root.select_nodes("part/measure/attributes/divisions")) {
-    const int64_t d = std::llround(number(x.node(), "divisions"));
-    if (d < 1) fail(x.node(), "<divisions> must be at least 1");
-    tpq = std::lcm(tpq, d);
+    const int64_t d = divisions_of(x.node());
+    tpq = tpq / std::gcd(tpq, d) * d;  // both at most 2^24: no overflow
     if (tpq > kMaxTicksPerQuarter) fail(x.node(), "<divisions> values have no common grid");
   }
   seq_.ticks_per_quarter = tpq;

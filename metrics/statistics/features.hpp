@@ -97,7 +97,9 @@ double total_used_note(const notes::NoteSequence& seq);
 std::vector<double> bar_used_pitch(const notes::NoteSequence& seq);
 std::vector<double> bar_used_note(const notes::NoteSequence& seq);
 std::vector<double> pitch_class_histogram(const notes::NoteSequence& seq);
-std::vector<double> bar_pitch_class_histogram(const notes::NoteSequence& seq);
+// `work`, when given, receives the steps taken: O(notes + bars), however long the notes are held.
+std::vector<double> bar_pitch_class_histogram(const notes::NoteSequence& seq,
+                                              size_t* work = nullptr);
 // `work`, when given, receives the number of onset comparisons made (n log n in the notes).
 std::vector<double> pitch_class_transition_matrix(const notes::NoteSequence& seq,
                                                   size_t* work = nullptr);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "harness/backend/cpu/cpu_backend.hpp"
+#include "harness/core/error.hpp"
 #include "harness/io/checkpoint.hpp"
 #include "harness/model/lora_merge.hpp"
 #include "harness/model/model.hpp"
@@ -146,4 +147,33 @@ TEST_CASE("LoRA: --adapter on the command line; other PEFT types and DoRA are ex
                                            (adapters() / "nope").string() + " " + text);
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("no adapter_config.json") != std::string::npos);
+}
+
+// Issue 31: adapter_config.json fields that were read wrong. No weights are needed: the config is
+// refused before adapter_model.* is looked for.
+TEST_CASE("LoRA: r beyond int and a numeric peft_type are exit-2 errors naming the field") {
+  const fs::path dir = fs::temp_directory_path() / "tb_lora_bad_config";
+  fs::create_directories(dir);
+  auto refused = [&](const std::string& config) -> std::string {
+    std::ofstream(dir / "adapter_config.json") << config;
+    Checkpoint ckpt = Checkpoint::open(base_dir());
+    try {
+      merge_lora_adapters(ckpt, {dir});
+    } catch (const Error& e) {
+      CHECK(e.exit_code() == 2);
+      return e.what();
+    }
+    return "accepted";
+  };
+  const std::string rest = R"(, "lora_alpha": 16, "target_modules": ["q_proj"]})";
+  // 2^32 + 4 was read as 4 (and merged with alpha / 4); 2^31 printed as -2147483648.
+  for (const char* r : {"4294967300", "2147483648", "18446744073709551615", "0", "-3", "2.5"}) {
+    CAPTURE(r);
+    const std::string what = refused(std::string(R"({"peft_type": "LORA", "r": )") + r + rest);
+    CHECK(what.find("adapter_config.json: r: must be a positive integer") != std::string::npos);
+  }
+  // A number where the type's name belongs was nlohmann's type_error: an internal error (70).
+  const std::string what = refused(R"({"peft_type": 5, "r": 4)" + rest);
+  CHECK(what.find("adapter_config.json: peft_type: missing or not a string") != std::string::npos);
+  fs::remove_all(dir);
 }

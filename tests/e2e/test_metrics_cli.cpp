@@ -196,3 +196,26 @@ TEST_CASE("tunebench metrics: a corrupt MIDI file is one line naming it, exit 2"
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("absent.abc") != std::string::npos);
 }
+
+// Issue 31: a tune that is one 50 MB line took 90 CPU s and 2.4 GB, its whole music going
+// through the repetition metrics' suffix array though the parser reads only its first
+// limits::kAbcTuneBytes (256 KiB). The repetition is measured on that same part: here a periodic
+// first 300 kB (longest repeat: nearly all of it) then 2.7 MB of pseudo-random notes (the
+// whole line's longest repeat is about a tenth of it).
+TEST_CASE("tunebench metrics: the repetition of an over-long ABC tune covers what is parsed") {
+  ScratchDir dir;
+  const fs::path abc = dir.path / "one_line.abc";
+  std::string text = "X:1\nT:t\nM:4/4\nL:1/8\nK:C\n";
+  for (int i = 0; i < 30000; ++i) text += "abcd efga|";
+  uint32_t state = 31;
+  for (int i = 0; i < 2700000; ++i) {
+    state = state * 1664525u + 1013904223u;
+    text += "ABCDEFGabcdefg^_=,'|"[(state >> 16) % 20];
+  }
+  write_file(abc, text + "\n");
+  const test::Outcome o = test::run_tunebench("metrics --json " + abc.string());
+  REQUIRE(o.exit_code == 0);
+  const auto j = nlohmann::json::parse(o.out);
+  CHECK(j["abc"]["tier1"].get<double>() == 0.0);  // too long: fails tier 1
+  CHECK(j["repetition"]["longest_repeat"]["mean"].get<double>() > 0.9);
+}

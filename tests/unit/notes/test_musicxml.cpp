@@ -139,6 +139,46 @@ TEST_CASE("musicxml: malformed input names the file and the place") {
         std::string::npos);
 }
 
+// Issue 31: inputs that were read into garbage with exit 0.
+std::string divisions_score(const std::string& a, const std::string& b) {
+  return score("<part id=\"P1\"><measure><attributes><divisions>" + a +
+               "</divisions></attributes>" + note("C", 4, 1) +
+               "</measure><measure><attributes><divisions>" + b + "</divisions></attributes>" +
+               note("D", 4, 1) + "</measure></part>");
+}
+
+std::string parse_message(const std::string& bytes) {
+  try {
+    tb::notes::parse_musicxml(bytes, "bad.musicxml");
+  } catch (const ParseError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST_CASE("musicxml: <divisions> whose lcm overflows are refused, not wrapped") {
+  // lcm(3, 2^62) wrapped to a negative grid that passed the check (avg_IOI 8.8e17 s, exit 0).
+  CHECK(parse_message(divisions_score("3", "4611686018427387904")).find("<divisions> is above") !=
+        std::string::npos);
+  CHECK(parse_message(divisions_score("3", "1e300")).find("<divisions> is above") !=
+        std::string::npos);
+  CHECK(parse_message(divisions_score("4096", "4097")).find("no common grid") != std::string::npos);
+  // A legitimate pair still shares a grid.
+  const NoteSequence s = tb::notes::parse_musicxml(divisions_score("3", "8"), "ok.musicxml");
+  CHECK(s.ticks_per_quarter == 24);
+  CHECK(tuples(s) ==
+        std::vector<std::tuple<int, int, int64_t, int64_t>>{{0, 60, 0, 8}, {0, 62, 8, 3}});
+}
+
+TEST_CASE("musicxml: a document with two root elements is not XML") {
+  const std::string one =
+      score("<part id=\"P1\"><measure>" + note("C", 4, 1) + "</measure></part>");
+  CHECK_NOTHROW(tb::notes::parse_musicxml(one, "one.musicxml"));
+  CHECK(parse_message(one + "<score-partwise/>").find("a second root element <score-partwise>") !=
+        std::string::npos);
+  CHECK(parse_message(one + "<!-- a comment after the root is fine -->") == "no error");
+}
+
 TEST_CASE("musicxml: the committed files equal music21's notes of them") {
   const fs::path dir = tb::test::source_dir() / "data/golden/musicxml";
   std::ifstream in(dir / "music21_notes.json");

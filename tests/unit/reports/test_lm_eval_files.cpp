@@ -1,10 +1,15 @@
 // lm-eval's per-sample lines and file names, against hand-written expectations.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "reports/lm_eval_files.hpp"
 
@@ -75,5 +80,82 @@ TEST_CASE("results and samples files land under the sanitized model name") {
   int lines = 0;
   for (std::string line; std::getline(in, line);) ++lines;
   CHECK(lines == 2);
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+tb::SampleRow choice_row(const std::string& prompt, size_t options) {
+  tb::SampleRow row;
+  row.result.doc_id = "q1";
+  row.result.prompt = prompt;
+  row.result.target = " A";
+  for (size_t i = 0; i < options; ++i) row.result.option_scores.push_back(-1.0 - double(i));
+  row.result.prediction = 0;
+  row.result.gold = 0;
+  row.result.values = {{"acc", 1.0}, {"aaa", 0.5}};  // "aaa" sorts before "arguments"
+  row.doc = {{"question", prompt}};
+  return row;
+}
+
+std::vector<std::string> sample_lines(const std::filesystem::path& dir, const tb::RunFiles& run) {
+  const std::vector<tb::RunFiles> runs = {run};
+  const auto files = tb::write_lm_eval_files(dir, runs, true, "2024-05-01T10-00-00.000000");
+  std::ifstream in(files.at(1), std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+// Issue 31: `export` of one sample with 500k options built the prompt once per option, twice
+// (the JSON tree, then the file's text): out of memory. The samples file is now written
+// straight from one escaped copy of the prompt; its lines are the dump of lm_eval_sample.
+TEST_CASE("samples lines equal lm_eval_sample's dump; the prompt is not copied per option") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tb_lmeval_stream_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  tb::RunFiles run;
+  run.metrics.run.info.model_path = "/m/x";
+  run.metrics.run.info.suite = "mtb";
+  tb::SampleRow gen;
+  gen.result.prompt = "X:1\n\"quoted\" \xe9";  // not UTF-8: written as U+FFFD
+  gen.result.response = "T:tune\n";
+  run.samples = {choice_row("Q?\nAnswer:", 4), gen};
+  const auto lines = sample_lines(dir, run);
+  REQUIRE(lines.size() == 2);
+  const auto replace = nlohmann::json::error_handler_t::replace;
+  CHECK(lines[0] == tb::lm_eval_sample(run.samples[0], 0).dump(-1, ' ', false, replace));
+  CHECK(lines[1] == tb::lm_eval_sample(run.samples[1], 1).dump(-1, ' ', false, replace));
+
+  // 8000 options of a 16 KiB prompt: a 131 MB line, written under an address-space limit of
+  // 96 MB more than the process already has (the tree and the text needed 256 MB).
+  std::filesystem::create_directories(dir);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    const rlim_t limit = static_cast<rlim_t>(pages) * 4096 + (rlim_t{96} << 20);
+    const rlimit rl{limit, limit};
+    setrlimit(RLIMIT_AS, &rl);
+    int code = 0;
+    try {
+      tb::RunFiles big = run;
+      big.samples = {choice_row(std::string(16 << 10, 'q'), 8000)};
+      const std::vector<tb::RunFiles> runs = {big};
+      tb::write_lm_eval_files(dir / "big", runs, true, "2024-05-01T10-00-00.000000");
+    } catch (...) {
+      code = 3;
+    }
+    _exit(code);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  const auto written = dir / "big" / "__m__x" / "samples_mtb_2024-05-01T10-00-00.000000.jsonl";
+  CHECK(std::filesystem::file_size(written) > size_t{8000} * (16 << 10));
   std::filesystem::remove_all(dir);
 }

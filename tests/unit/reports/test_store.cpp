@@ -326,3 +326,23 @@ TEST_CASE("run_models: each checkpoint path of a run, with its step; samples kee
   store.add_samples(id, rows);
   CHECK(store.samples(id).at(0).doc == doc.data);
 }
+
+// Issue 31: the abc-ppl data file in Latin-1 was scored whole, then the strict dump of its
+// document JSON threw nlohmann's type_error: exit 70 with nothing stored. Data need not be UTF-8;
+// doc_json holds U+FFFD where a byte is not.
+TEST_CASE("a document that is not UTF-8 is stored, its doc_json with U+FFFD") {
+  TempDir dir;
+  tb::Store store = tb::Store::open(dir / "latin1.sqlite");
+  const int64_t id = store.begin_run(sample_run_info());
+  tb::Doc doc{"tunes.abc:1", "", {{"text", "T:Caf\xe9\nK:C\nabc|\n"}}};
+  tb::SampleResult r;
+  r.doc_id = doc.id;
+  r.target = doc.data["text"].get<std::string>();
+  r.values = {{"nll", 12.5}};
+  const std::vector<tb::SampleRow> rows = {tb::make_sample_row(doc, r)};
+  CHECK_NOTHROW(store.add_samples(id, rows));
+  const auto back = store.samples(id);
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].result.target == "T:Caf\xe9\nK:C\nabc|\n");  // the scored text, byte for byte
+  CHECK(back[0].doc["text"] == "T:Caf\xef\xbf\xbd\nK:C\nabc|\n");
+}

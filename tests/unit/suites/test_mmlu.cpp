@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "harness/core/limits.hpp"
 #include "suites/choice_scoring.hpp"
 #include "suites/mmlu_categories.hpp"
 #include "suites/mmlu_items.hpp"
@@ -213,4 +214,25 @@ TEST_CASE("mmlu: bad files name the file, the line and the field") {
   CHECK(items[0].answer == 2);
   CHECK(items[1].split == "test");
   CHECK(items[1].answer == 3);
+}
+
+// Issue 31: a 50 MB question took 29 CPU s and 2.5 GB to tokenize and score; a field over
+// limits::kSuiteFieldBytes is refused as the file is read, naming it.
+TEST_CASE("mmlu: a question or option over the field limit is refused by name") {
+  const std::string big(tb::limits::kSuiteFieldBytes + 1, 'x');
+  const auto csv =
+      tb::test::write_temp("big_test.csv", "Q1,a,b,c,d,A\n\"" + big + "\",a,b,c,d,B\n");
+  const std::string question = tb::test::bad_input_message([&] { load_mmlu_items(csv); });
+  CHECK(question.find("big_test.csv: line 2: question: 1048577 bytes, over the limit") !=
+        std::string::npos);
+  const auto jsonl = tb::test::write_temp("big_mmlu_test.jsonl",
+                                          R"({"question": "Q", "choices": ["a", "b", ")" + big +
+                                              R"(", "d"], "answer": 0, )"
+                                              R"("subject": "anatomy"})");
+  const std::string option = tb::test::bad_input_message([&] { load_mmlu_items(jsonl); });
+  CHECK(option.find("big_mmlu_test.jsonl: line 1: option C: 1048577 bytes") != std::string::npos);
+  // At the limit it is read.
+  const auto edge = tb::test::write_temp(
+      "edge_test.csv", std::string(tb::limits::kSuiteFieldBytes, 'q') + ",a,b,c,d,A\n");
+  CHECK(load_mmlu_items(edge).size() == 1);
 }
