@@ -103,7 +103,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 void refuse_unknown_keys(const suites::SuiteSpec& spec, const Kind& kind) {
   std::vector<std::string_view> known(std::begin(kCommonKeys), std::end(kCommonKeys));
   known.insert(known.end(), kind.keys.begin(), kind.keys.end());
-  for (const auto& [key, value] : spec.raw.items()) {
+  for (const auto& item : spec.raw.items()) {
+    const std::string& key = item.key();
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     const auto nearest = std::min_element(known.begin(), known.end(), [&](auto a, auto b) {
       return edit_distance(key, a) < edit_distance(key, b);
