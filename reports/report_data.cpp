@@ -264,8 +264,7 @@ class Gatherer {
   void build_throughput(std::vector<ThroughputRow>& rows) {
     for (const Run& r : runs_) {
       for (const ProfileRow& p : store_.profiles(r.id)) {
-        if (p.phase == "chunk" || p.phase == "documents" || !std::isfinite(p.tokens_per_s))
-          continue;
+        if (p.is_bookkeeping() || !std::isfinite(p.tokens_per_s)) continue;
         ThroughputRow t;
         t.run_id = r.id;
         t.model = r.info.model_path;

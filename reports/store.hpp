@@ -8,13 +8,14 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "harness/core/records.hpp"
 #include "reports/run_info.hpp"
 #include "reports/sqlite_db.hpp"
-#include "harness/core/records.hpp"
 
 namespace tb {
 
@@ -36,6 +37,12 @@ struct RunModel {
 };
 SampleRow make_sample_row(const Doc& doc, SampleResult result);
 
+// eval's bookkeeping rows in the profiles table, beside its throughput rows: what one stored
+// chunk cost (totalled on resume) and the documents per subset before and after --limit. They
+// carry no figures (NaN); every reader of throughput skips them through is_bookkeeping().
+inline constexpr std::string_view kChunkPhase = "chunk";
+inline constexpr std::string_view kDocumentsPhase = "documents";
+
 // One profiling measurement. NaN figures (e.g. MFU on a device with no known peak) store NULL.
 struct ProfileRow {
   std::string phase;  // "prefill", "decode", "loglikelihood", ...
@@ -46,6 +53,8 @@ struct ProfileRow {
   double mfu = 0.0;
   double mbu = 0.0;
   nlohmann::json raw = nlohmann::json::object();  // the timings the figures came from
+
+  bool is_bookkeeping() const { return phase == kChunkPhase || phase == kDocumentsPhase; }
 };
 
 class Store {

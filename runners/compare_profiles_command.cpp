@@ -40,7 +40,8 @@ Side load_side(const Store& store, int64_t run_id) {
   Side s;
   s.run = store.run(run_id);
   for (const ProfileRow& row : store.profiles(run_id)) {
-    if (row.phase == "chunk") continue;  // eval's per-chunk costs: the totals are compared
+    // eval's bookkeeping rows carry no figures: only throughput rows are compared.
+    if (row.is_bookkeeping()) continue;
     const auto key = std::make_pair(test_of(row), row.batch);
     if (s.rows.count(key) == 0) s.order.push_back(key);
     s.rows[key] = row;

@@ -74,7 +74,7 @@ GenerationStats difference(const GenerationStats& after, const GenerationStats& 
 ProfileRow chunk_cost(const ScoringStats& scoring, const GenerationStats& generation,
                       int64_t documents, double seconds) {
   ProfileRow p;
-  p.phase = "chunk";
+  p.phase = kChunkPhase;
   p.tokens_per_s = seconds > 0
                        ? static_cast<double>(scoring.computed_tokens + generation.prompt_tokens +
                                              generation.generated_tokens) /
@@ -104,7 +104,7 @@ struct RunCost {
 RunCost stored_cost(const Store& store, int64_t run_id) {
   RunCost cost;
   for (const ProfileRow& p : store.profiles(run_id)) {
-    if (p.phase != "chunk") continue;
+    if (p.phase != kChunkPhase) continue;
     cost.documents += p.raw.value("documents", int64_t{0});
     cost.scoring.requested_tokens += p.raw.value("requested_tokens", int64_t{0});
     cost.scoring.computed_tokens += p.raw.value("computed_tokens", int64_t{0});
@@ -129,12 +129,12 @@ struct SuiteOutcome {
 void store_document_counts(Store& store, int64_t run_id, const Suite& suite,
                            const std::vector<const Doc*>& kept) {
   for (const ProfileRow& p : store.profiles(run_id))
-    if (p.phase == "documents") return;
+    if (p.phase == kDocumentsPhase) return;
   std::map<std::string, int64_t> original, effective;
   for (const Doc& d : suite.docs()) ++original[d.subset];
   for (const Doc* d : kept) ++effective[d->subset];
   ProfileRow p;
-  p.phase = "documents";
+  p.phase = kDocumentsPhase;
   p.tokens_per_s = p.tflops = p.mfu = p.mbu = std::numeric_limits<double>::quiet_NaN();
   p.raw = {{"original", original}, {"effective", effective}};
   store.add_profile(run_id, p);

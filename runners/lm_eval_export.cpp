@@ -19,7 +19,7 @@ RunMetrics lm_eval_run_metrics(const Store& store, int64_t run_id) {
     }
   }
   for (const ProfileRow& p : store.profiles(run_id)) {
-    if (p.phase != "documents") continue;
+    if (p.phase != kDocumentsPhase) continue;
     const nlohmann::json original = p.raw.value("original", nlohmann::json::object());
     const nlohmann::json effective = p.raw.value("effective", nlohmann::json::object());
     for (const auto& [subset, n] : original.items()) rm.original_docs[subset] = n.get<int64_t>();

@@ -144,3 +144,25 @@ TEST_CASE("bad profile arguments: one line, exit code 2") {
     CHECK(o.err.find("internal error") == std::string::npos);
   }
 }
+
+TEST_CASE("compare-profiles on two eval runs compares their throughput rows, not bookkeeping") {
+  const fs::path db = temp_path("eval_profiles.sqlite");
+  fs::remove(db);
+  const auto eval = test::run_tunebench(
+      "eval --threads 1 --limit 3 --suite mtb,abc-ppl --model " +
+      (test::source_dir() / "data/models/tiny-abc-llama").string() + " --db " + db.string());
+  REQUIRE(eval.exit_code == 0);
+  const auto compare = test::run_tunebench("compare-profiles 1 2 --json --db " + db.string());
+  CAPTURE(compare.err);
+  REQUIRE(compare.exit_code == 0);
+  const nlohmann::json rows = nlohmann::json::parse(compare.out);
+  REQUIRE(rows.size() >= 1);
+  for (const auto& r : rows) {
+    CAPTURE(r.dump());
+    // eval's per-chunk and documents rows have NaN figures: they printed as a NaN row.
+    CHECK(r["a_tokens_per_s"].is_number());
+    CHECK(r["b_tokens_per_s"].is_number());
+    CHECK(r["speedup"].is_number());
+  }
+  fs::remove(db);
+}
