@@ -23,7 +23,6 @@
 #include <exception>
 #include <filesystem>
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +30,7 @@
 #include "harness/backend/backend.hpp"
 #include "harness/backend/cuda_backend.hpp"
 #include "harness/core/dtype.hpp"
+#include "harness/core/error.hpp"
 #include "harness/io/model_config.hpp"
 #include "harness/model/model.hpp"
 
@@ -51,8 +51,9 @@ tb::ModelConfig shape_config(const std::string& shape) {
   // The random weights below are d x d for q, k, v and o.
   if (c.architecture != tb::Architecture::Llama || c.num_kv_heads != c.num_heads ||
       c.num_heads * c.head_dim != c.hidden_size) {
-    throw std::runtime_error(path.string() +
-                             ": bench_gpu builds LLaMA-style shapes without grouped queries only");
+    throw tb::Error(
+        tb::ErrorKind::Unsupported,
+        path.string() + ": bench_gpu builds LLaMA-style shapes without grouped queries only");
   }
   return c;
 }
@@ -136,6 +137,8 @@ void target(bool ok, const std::string& what) {
 }
 
 int run(const std::string& shape) {
+  // The shape first: a bad one is the user's error (exit 2) with or without a device.
+  const tb::ModelConfig c = shape_config(shape);
   if (tb::cuda_device_count() == 0) {
     std::printf("bench_gpu: skipped, no CUDA device\n");
     return 77;
@@ -145,7 +148,6 @@ int run(const std::string& shape) {
   figure("reference_bf16_gemm_tflops", rates.bf16_gemm_flops / 1e12);
   figure("reference_copy_gb_per_s", rates.copy_bytes_per_s / 1e9);
 
-  const tb::ModelConfig c = shape_config(shape);
   std::printf(
       "shape: %s (hidden %lld, %lld layers, %lld heads of %lld, %lld kv heads, vocab %lld)\n",
       shape.c_str(), static_cast<long long>(c.hidden_size), static_cast<long long>(c.num_layers),
@@ -262,6 +264,9 @@ int main(int argc, char** argv) {
   }
   try {
     return run(argc == 2 ? argv[1] : "llama2-7b");
+  } catch (const tb::Error& e) {  // a bad shape file, or the device out of memory: exit 2
+    std::fprintf(stderr, "bench_gpu: %s\n", e.what());
+    return e.exit_code();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_gpu: %s\n", e.what());
     return 1;
